@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakwatch authors */
+/*
+ * Allocation probes: uprobes on allocator entry/return and free, syscall
+ * tracepoints for anonymous mmap/munmap/mremap.  Streams records to one
+ * ring buffer without per-record wakeups; src/alloc.c drains it in batches
+ * and keeps the ledger of live blocks.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "leakwatch/alloc_events.h"
+
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAX_ERRNO 4095
+
+/* Set through skel->rodata before load. */
+const volatile __u32 targ_tgid = 0; /* syscall tracepoints fire for all */
+const volatile __u64 targ_page_size = 4096;
+/* Pending bytes in the ring buffer above which a record wakes the reader;
+ * below it records are only picked up by the reader's periodic drain. */
+const volatile __u64 targ_wakeup_bytes = 1 << 20;
+
+struct lw_alloc_drops drops = {};
+
+enum sys_pending {
+	SYS_NONE = 0,
+	SYS_MMAP,
+	SYS_MUNMAP,
+	SYS_MREMAP,
+};
+
+/*
+ * Per-thread state of the outermost allocator call in progress.  sp is the
+ * stack pointer at function entry (the slot of the return address); a call
+ * made with a lower sp while it is set is nested (operator new calling
+ * malloc, calloc calling malloc in musl, realloc calling free...) and is
+ * ignored, so one user request is counted once, with the outermost call's
+ * arguments and the user's stack.  Keying by sp instead of a depth counter
+ * means a return we never see (an exception thrown out of operator new)
+ * cannot wedge the thread: the next call from a frame at or above it
+ * replaces the stale state.
+ */
+struct inflight {
+	__u64 sp;
+	__u64 size;
+	__u64 old;
+	__u64 memptr;
+	__u32 kind;
+	__u32 sys; /* enum sys_pending */
+	__u64 sys_arg[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by userspace */
+} events SEC(".maps");
+
+/*
+ * Stacks whose frames were already sent.  LRU: if one is evicted it is
+ * simply sent again, and userspace dedups by stack_id.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} stacks_seen SEC(".maps");
+
+struct stack_buf {
+	__u64 ips[LW_MAX_STACK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_buf);
+} stack_scratch SEC(".maps");
+
+static __always_inline void count(__u64 *counter)
+{
+	__sync_fetch_and_add(counter, 1);
+}
+
+static __always_inline __u64 submit_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Do the 8 bytes before a return address end with a call instruction? */
+static __always_inline int after_call(const __u8 *c)
+{
+	return c[3] == 0xe8 || /* call rel32 */
+	       (c[2] == 0xff && c[3] == 0x15) || /* call *disp32(%rip) */
+	       (c[6] == 0xff && (c[7] & 0xf8) == 0xd0) || /* call *%reg */
+	       (c[6] == 0xff && (c[7] & 0xf8) == 0x10) || /* call *(%reg) */
+	       (c[5] == 0xff && (c[6] & 0xf8) == 0x50) || /* call *d8(%reg) */
+	       (c[4] == 0xff && c[5] == 0x54) || /* call *d8(%rsp) */
+	       (c[1] == 0xff && (c[2] & 0xf8) == 0x90); /* call *d32(%reg) */
+}
+
+/*
+ * A syscall made from a libc wrapper: the wrapper (mmap, munmap) is leaf
+ * code without a frame, so the frame-pointer walk goes from the syscall
+ * straight to the caller's caller.  The word at the user sp is then the
+ * return address into the real caller: when it follows a call instruction
+ * it replaces frame 0 (the wrapper), so the stack starts at the caller as
+ * allocator stacks do.
+ */
+static __always_inline void leaf_caller(struct stack_buf *buf, __u32 nr,
+					__u64 user_sp)
+{
+	__u64 cand = 0;
+	__u8 code[8];
+
+	if (nr < 1)
+		return;
+	if (bpf_probe_read_user(&cand, sizeof(cand), (void *)user_sp))
+		return;
+	if (nr > 1 && cand == buf->ips[1])
+		return; /* the wrapper kept a frame pointer after all */
+	if (cand < 8 || bpf_probe_read_user(code, sizeof(code), (void *)(cand - 8)))
+		return;
+	if (after_call(code))
+		buf->ips[0] = cand;
+}
+
+/*
+ * The user stack of the current task as a 64-bit id.  The frames go to
+ * userspace only the first time an id is seen; a record that cannot be
+ * sent is forgotten again so a later call retries.  leaf_sp is the user
+ * stack pointer of a syscall (0 for uprobes), see leaf_caller().
+ * Returns 0 if no stack could be taken.
+ */
+static __always_inline __u64 stack_id(void *ctx, __u64 leaf_sp)
+{
+	struct stack_buf *buf;
+	struct lw_rec_stack *rec;
+	__u32 zero = 0, nr, i;
+	__u64 h;
+	__u8 one = 1;
+	long n;
+
+	buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!buf)
+		return 0;
+	n = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), BPF_F_USER_STACK);
+	if (n <= 0) {
+		count(&drops.stack_failed);
+		return 0;
+	}
+	nr = n / sizeof(__u64);
+	if (leaf_sp)
+		leaf_caller(buf, nr, leaf_sp);
+
+	/* FNV-style mix of the frames; 0 is reserved for "no stack". */
+	h = 0xcbf29ce484222325ULL ^ nr;
+	for (i = 0; i < LW_MAX_STACK; i++) {
+		if (i >= nr)
+			break;
+		h ^= buf->ips[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	if (!h)
+		h = 1;
+
+	if (bpf_map_lookup_elem(&stacks_seen, &h))
+		return h;
+	/* NOEXIST: of two CPUs meeting a new stack at once, one sends it. */
+	if (bpf_map_update_elem(&stacks_seen, &h, &one, BPF_NOEXIST))
+		return h;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		bpf_map_delete_elem(&stacks_seen, &h);
+		count(&drops.stack_rec_lost);
+		count(&drops.ringbuf_full);
+		return h;
+	}
+	rec->type = LW_REC_STACK;
+	rec->nr_ips = nr;
+	rec->stack_id = h;
+	/* bpf_get_stack() zeroes the unused tail of buf. */
+	__builtin_memcpy(rec->ips, buf->ips, sizeof(rec->ips));
+	bpf_ringbuf_submit(rec, submit_flags());
+	return h;
+}
+
+/*
+ * The attach cookie: kind in bits 0-7; in bits 8-15 how many bytes the
+ * stack pointer at the probed instruction lies below the one at function
+ * entry (non-zero only when the probe sits past the entry, see
+ * docs/probe-placement.md).
+ */
+static __always_inline __u64 entry_sp(struct pt_regs *ctx, __u64 cookie)
+{
+	return PT_REGS_SP(ctx) + ((cookie >> 8) & 0xff);
+}
+
+static __always_inline int in_allocator(struct inflight *f, __u64 sp)
+{
+	return f && f->sp && sp < f->sp;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(alloc_enter)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 sp = entry_sp(ctx, cookie);
+	__u32 kind = cookie & 0xff;
+	struct inflight *f;
+	__u64 a0, a1, a2;
+
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!f) {
+		count(&drops.inflight_failed);
+		return 0;
+	}
+	if (in_allocator(f, sp))
+		return 0;
+
+	a0 = PT_REGS_PARM1(ctx);
+	a1 = PT_REGS_PARM2(ctx);
+	a2 = PT_REGS_PARM3(ctx);
+	f->sp = sp;
+	f->kind = kind;
+	f->old = 0;
+	f->memptr = 0;
+	switch (kind) {
+	case LW_K_CALLOC:
+		f->size = a0 * a1;
+		break;
+	case LW_K_REALLOC:
+		f->old = a0;
+		f->size = a1;
+		break;
+	case LW_K_REALLOCARRAY:
+		f->old = a0;
+		f->size = a1 * a2;
+		break;
+	case LW_K_MEMALIGN:
+		f->size = a1;
+		break;
+	case LW_K_POSIX_MEMALIGN:
+		f->memptr = a0;
+		f->size = a2;
+		break;
+	case LW_K_PVALLOC:
+		/* glibc rounds up to whole pages, and pvalloc(0) is a page. */
+		f->size = a0 ? (a0 + targ_page_size - 1) & ~(targ_page_size - 1) :
+			       targ_page_size;
+		break;
+	default:
+		f->size = a0;
+		break;
+	}
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_exit)
+{
+	struct lw_rec_alloc *rec;
+	struct inflight *f;
+	__u64 addr, old, size, sid = 0;
+	__u32 kind;
+
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!f || !f->sp)
+		return 0;
+	/* After ret the stack pointer is one slot above the entry's. */
+	if (PT_REGS_SP(ctx) - 8 != f->sp)
+		return 0; /* a nested call returning */
+	kind = f->kind;
+	size = f->size;
+	old = f->old;
+	addr = PT_REGS_RC(ctx);
+	f->sp = 0;
+
+	if (kind == LW_K_POSIX_MEMALIGN) {
+		if (addr != 0) /* an error number: nothing allocated */
+			return 0;
+		if (bpf_probe_read_user(&addr, sizeof(addr), (void *)f->memptr))
+			return 0;
+	}
+	if (!addr) {
+		/* realloc(p, 0) frees p; any other NULL is a failure that
+		 * leaves the old block alone. */
+		if (!old || size)
+			return 0;
+	}
+	if (addr)
+		sid = stack_id(ctx, 0);
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(&drops.ringbuf_full);
+		if (old)
+			count(&drops.free_lost);
+		return 0;
+	}
+	rec->type = LW_REC_ALLOC;
+	rec->kind = kind;
+	rec->addr = addr;
+	rec->size = size;
+	rec->stack_id = sid;
+	rec->ts_ns = bpf_ktime_get_ns();
+	rec->old_addr = old;
+	bpf_ringbuf_submit(rec, submit_flags());
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, void *ptr)
+{
+	struct lw_rec_free *rec;
+	struct inflight *f;
+
+	if (!ptr)
+		return 0;
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (in_allocator(f, entry_sp(ctx, bpf_get_attach_cookie(ctx))))
+		return 0; /* realloc's own free: its return record covers it */
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(&drops.ringbuf_full);
+		count(&drops.free_lost);
+		return 0;
+	}
+	rec->type = LW_REC_FREE;
+	rec->kind = LW_K_FREE;
+	rec->addr = (__u64)ptr;
+	bpf_ringbuf_submit(rec, submit_flags());
+	return 0;
+}
+
+/*
+ * Syscalls.  Anonymous mappings made by the program itself are blocks of
+ * their own; those made inside an allocator call (malloc's mmap of a large
+ * chunk or a new arena) are not counted again.
+ */
+static __always_inline __u64 user_sp(void)
+{
+	struct pt_regs *regs;
+
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return BPF_CORE_READ(regs, sp);
+}
+
+static __always_inline struct inflight *sys_begin(int create)
+{
+	struct inflight *f;
+
+	if ((bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return NULL;
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!f) {
+		if (create)
+			count(&drops.inflight_failed);
+		return NULL;
+	}
+	if (in_allocator(f, user_sp()))
+		return NULL;
+	return f;
+}
+
+static __always_inline struct inflight *sys_end(enum sys_pending which)
+{
+	struct inflight *f;
+
+	if ((bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return NULL;
+	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!f || f->sys != which)
+		return NULL;
+	f->sys = SYS_NONE;
+	return f;
+}
+
+static __always_inline int sys_failed(long ret)
+{
+	return ret < 0 && ret >= -MAX_ERRNO;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int mmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct inflight *f;
+
+	if (!(ctx->args[3] & MAP_ANONYMOUS))
+		return 0;
+	f = sys_begin(1);
+	if (!f)
+		return 0;
+	f->sys = SYS_MMAP;
+	f->sys_arg[0] = ctx->args[1]; /* len */
+	f->sys_arg[1] = ctx->args[3]; /* flags */
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int mmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct lw_rec_mmap *rec;
+	struct inflight *f;
+	__u64 len, flags, sid;
+
+	f = sys_end(SYS_MMAP);
+	if (!f || sys_failed(ctx->ret))
+		return 0;
+	len = f->sys_arg[0];
+	flags = f->sys_arg[1];
+	sid = stack_id(ctx, user_sp());
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(&drops.ringbuf_full);
+		return 0;
+	}
+	rec->type = LW_REC_MMAP;
+	rec->flags = flags;
+	rec->addr = ctx->ret;
+	rec->len = (len + targ_page_size - 1) & ~(targ_page_size - 1);
+	rec->stack_id = sid;
+	rec->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(rec, submit_flags());
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int munmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct inflight *f = sys_begin(1);
+
+	if (!f)
+		return 0;
+	f->sys = SYS_MUNMAP;
+	f->sys_arg[0] = ctx->args[0];
+	f->sys_arg[1] = ctx->args[1];
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int munmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct lw_rec_munmap *rec;
+	struct inflight *f;
+
+	f = sys_end(SYS_MUNMAP);
+	if (!f || ctx->ret != 0)
+		return 0;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(&drops.ringbuf_full);
+		count(&drops.free_lost);
+		return 0;
+	}
+	rec->type = LW_REC_MUNMAP;
+	rec->pad = 0;
+	rec->addr = f->sys_arg[0];
+	rec->len = (f->sys_arg[1] + targ_page_size - 1) & ~(targ_page_size - 1);
+	bpf_ringbuf_submit(rec, submit_flags());
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int mremap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct inflight *f = sys_begin(1);
+
+	if (!f)
+		return 0;
+	f->sys = SYS_MREMAP;
+	f->sys_arg[0] = ctx->args[0]; /* old address */
+	f->sys_arg[1] = ctx->args[1]; /* old length */
+	f->sys_arg[2] = ctx->args[2]; /* new length */
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int mremap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct lw_rec_mremap *rec;
+	struct inflight *f;
+
+	f = sys_end(SYS_MREMAP);
+	if (!f || sys_failed(ctx->ret))
+		return 0;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(&drops.ringbuf_full);
+		count(&drops.free_lost);
+		return 0;
+	}
+	rec->type = LW_REC_MREMAP;
+	rec->pad = 0;
+	rec->old_addr = f->sys_arg[0];
+	rec->old_len = (f->sys_arg[1] + targ_page_size - 1) & ~(targ_page_size - 1);
+	rec->new_addr = ctx->ret;
+	rec->new_len = (f->sys_arg[2] + targ_page_size - 1) & ~(targ_page_size - 1);
+	bpf_ringbuf_submit(rec, submit_flags());
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

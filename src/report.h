@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakwatch authors */
+/*
+ * Report renderers over one struct lw_report: the terminal text report and
+ * the JSON document (json-c).  Pure: no libbpf, no /proc.
+ */
+#ifndef LW_REPORT_H
+#define LW_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model.h"
+
+struct json_object;
+
+struct lw_text_opts {
+	bool color; /* ANSI colours (caller decides: TTY and no NO_COLOR) */
+	unsigned max_sites; /* sites printed in full; 0 = 10 */
+	unsigned max_frames; /* frames per stack; 0 = 8 */
+	bool verbose; /* all sites, all frames, drop breakdown */
+};
+
+/* Text report to f.  0 or -errno (write error). */
+int lw_report__write_text(const struct lw_report *r, FILE *f,
+			  const struct lw_text_opts *opts);
+
+/* The JSON document (schema in docs/json-schema.md).  NULL on ENOMEM.
+ * Caller puts it with json_object_put(). */
+struct json_object *lw_report__to_json(const struct lw_report *r);
+
+/* Pretty-printed JSON plus a newline to f.  0 or -errno. */
+int lw_report__write_json(const struct lw_report *r, FILE *f);
+
+/* "1.5 KiB", "12 B", "3.2 MiB"... into buf. */
+const char *lw_fmt_bytes(double bytes, char *buf, size_t len);
+
+#endif /* LW_REPORT_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakwatch authors */
+/*
+ * A session: one target process, its probes, ledger and symbolizer, one
+ * epoll loop, and the reports.  diagnose and attach are two schedules of
+ * the same session (one report at the end of a window, or one every
+ * interval until stopped).
+ */
+#ifndef LW_SESSION_H
+#define LW_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "report.h"
+
+enum lw_session_mode {
+	LW_MODE_DIAGNOSE,
+	LW_MODE_ATTACH,
+};
+
+struct lw_session_opts {
+	enum lw_session_mode mode;
+	int pid; /* target, or 0 when cmd is given */
+	char *const *cmd; /* command to launch held at entry, or NULL */
+	double duration_s; /* diagnose window; attach: 0 = until stopped */
+	double interval_s; /* attach: seconds between reports */
+	const char *json_path; /* NULL, "-" (stdout) or a file */
+	const char *ready_file; /* created once probes are attached */
+	size_t ring_bytes; /* 0 = default */
+	struct lw_text_opts text;
+};
+
+/* Run to the end; returns the process exit code (0, 1 on errors). */
+int lw_session__run(const struct lw_session_opts *o);
+
+#endif /* LW_SESSION_H */

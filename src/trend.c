@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakwatch authors */
+/*
+ * Verdict rules for one site; pairs with trend.h.  docs/verdicts.md states
+ * the same rules for users: change both together.
+ */
+#include <math.h>
+
+#include "trend.h"
+
+unsigned lw_trend__segment(double t, double t_start, double t_end, unsigned n)
+{
+	double width, k;
+
+	if (n == 0)
+		return 0;
+	width = (t_end - t_start) / n;
+	if (!(width > 0))
+		return 0;
+	k = floor((t - t_start) / width);
+	/* Written so that NaN lands in segment 0 too. */
+	if (!(k >= 0))
+		return 0;
+	if (k >= n - 1)
+		return n - 1;
+	return (unsigned)k;
+}
+
+/* Bytes of the last point at or before t; 0 before the first point. */
+static uint64_t bytes_at(const struct lw_point *pts, size_t nr, double t)
+{
+	size_t lo = 0, hi = nr;
+
+	/* Points are ascending: find the first one after t. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pts[mid].t_s <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? pts[lo - 1].bytes : 0;
+}
+
+static bool in_window(const struct lw_trend_input *in, double t)
+{
+	return t >= in->t_start && t <= in->t_end;
+}
+
+/*
+ * Least-squares slopes of bytes and count against time over the series
+ * points inside the window plus the end point (t_end, end amounts).
+ * Centred on the mean time: times are seconds since the session start and
+ * the amounts can be large, so the naive sums would lose precision.
+ */
+static void fit_slopes(const struct lw_trend_input *in,
+		       struct lw_trend_result *ret)
+{
+	double st = in->t_end, sb = in->end_bytes, sc = in->end_count;
+	double mt, mb, mc, sxx = 0, sxb = 0, sxc = 0, dt;
+	size_t i, n = 1;
+
+	for (i = 0; i < in->nr_pts; i++) {
+		const struct lw_point *p = &in->pts[i];
+
+		if (!in_window(in, p->t_s))
+			continue;
+		st += p->t_s;
+		sb += p->bytes;
+		sc += p->count;
+		n++;
+	}
+	mt = st / n;
+	mb = sb / n;
+	mc = sc / n;
+	for (i = 0; i <= in->nr_pts; i++) {
+		double t, b, c;
+
+		if (i < in->nr_pts) {
+			const struct lw_point *p = &in->pts[i];
+
+			if (!in_window(in, p->t_s))
+				continue;
+			t = p->t_s;
+			b = p->bytes;
+			c = p->count;
+		} else {
+			t = in->t_end;
+			b = in->end_bytes;
+			c = in->end_count;
+		}
+		dt = t - mt;
+		sxx += dt * dt;
+		sxb += dt * (b - mb);
+		sxc += dt * (c - mc);
+	}
+	/* Fewer than two distinct times: every dt is 0, no slope. */
+	if (!(sxx > 0))
+		return;
+	ret->slope_bytes_per_s = sxb / sxx;
+	ret->slope_count_per_s = sxc / sxx;
+}
+
+void lw_trend__classify(const struct lw_trend_input *in,
+			struct lw_trend_result *ret)
+{
+	unsigned n = in->nr_segments, k, with = 0;
+	uint64_t y1, y_end = in->end_bytes;
+	double b1;
+
+	if (n < 1)
+		n = 1;
+	if (n > LW_TREND_MAX_SEGMENTS)
+		n = LW_TREND_MAX_SEGMENTS;
+
+	ret->verdict = LW_VERDICT_STABLE;
+	ret->slope_bytes_per_s = 0;
+	ret->slope_count_per_s = 0;
+
+	for (k = 0; in->survivors && k < n; k++)
+		if (in->survivors[k] > 0)
+			with++;
+	ret->segments_with_survivors = with;
+
+	/* y1: the live amount when the first segment ended. */
+	b1 = in->t_start + (in->t_end - in->t_start) / n;
+	y1 = bytes_at(in->pts, in->nr_pts, b1);
+
+	if (with == n && y_end > y1 && in->end_count >= n)
+		ret->verdict = LW_VERDICT_LEAK;
+	else if (with >= 2 && y_end > y1 && (y1 == 0 || y_end > y1 + y1 / 10))
+		ret->verdict = LW_VERDICT_GROWING;
+
+	fit_slopes(in, ret);
+}
