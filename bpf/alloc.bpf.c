@@ -23,6 +23,9 @@ const volatile __u64 targ_page_size = 4096;
 /* Pending bytes in the ring buffer above which a record wakes the reader;
  * below it records are only picked up by the reader's periodic drain. */
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
+/* How far above the stack pointer a frame may lie (thread stacks are 8 MiB
+ * by default; the main thread's may grow larger). */
+const volatile __u64 targ_stack_span = 64 << 20;
 
 struct lw_alloc_drops drops = {};
 
@@ -36,13 +39,13 @@ enum sys_pending {
 /*
  * Per-thread state of the outermost allocator call in progress.  sp is the
  * stack pointer at function entry (the slot of the return address); a call
- * made with a lower sp while it is set is nested (operator new calling
- * malloc, calloc calling malloc in musl, realloc calling free...) and is
- * ignored, so one user request is counted once, with the outermost call's
- * arguments and the user's stack.  Keying by sp instead of a depth counter
- * means a return we never see (an exception thrown out of operator new)
- * cannot wedge the thread: the next call from a frame at or above it
- * replaces the stale state.
+ * made with a lower or equal sp while it is set is nested (operator new
+ * calling malloc, calloc calling malloc in musl, realloc calling free, a
+ * tail call) and is ignored, so one user request is counted once, with the
+ * outermost call's arguments and the user's stack.  Keying by sp instead
+ * of a depth counter means a return we never see (an exception thrown out
+ * of operator new) cannot wedge the thread: the next call from a frame
+ * above it replaces the stale state.
  */
 struct inflight {
 	__u64 sp;
@@ -100,71 +103,57 @@ static __always_inline __u64 submit_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* Do the 8 bytes before a return address end with a call instruction? */
-static __always_inline int after_call(const __u8 *c)
+/*
+ * Walk the frame-pointer chain by hand instead of bpf_get_stack(): the
+ * kernel's walk follows %rbp wherever it points, and in code built without
+ * frame pointers %rbp holds data, so every call would yield different
+ * garbage frames and one leaking site would shatter into many.  A frame
+ * must lie on this thread's stack above sp, 8-byte aligned, and each next
+ * frame above the last.  ips[0] is ip: in a uretprobe the return address
+ * into the allocator's caller.
+ */
+static __always_inline __u32 walk_stack(__u64 *ips, __u64 ip, __u64 sp,
+					__u64 fp)
 {
-	return c[3] == 0xe8 || /* call rel32 */
-	       (c[2] == 0xff && c[3] == 0x15) || /* call *disp32(%rip) */
-	       (c[6] == 0xff && (c[7] & 0xf8) == 0xd0) || /* call *%reg */
-	       (c[6] == 0xff && (c[7] & 0xf8) == 0x10) || /* call *(%reg) */
-	       (c[5] == 0xff && (c[6] & 0xf8) == 0x50) || /* call *d8(%reg) */
-	       (c[4] == 0xff && c[5] == 0x54) || /* call *d8(%rsp) */
-	       (c[1] == 0xff && (c[2] & 0xf8) == 0x90); /* call *d32(%reg) */
+	__u64 frame[2];
+	__u32 nr = 1, i;
+
+	ips[0] = ip;
+	for (i = 1; i < LW_MAX_STACK; i++) {
+		if (fp < sp || fp - sp > targ_stack_span || (fp & 7))
+			break;
+		if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+			break;
+		if (frame[1] < 4096)
+			break;
+		ips[i] = frame[1];
+		nr = i + 1;
+		if (frame[0] <= fp)
+			break;
+		fp = frame[0];
+	}
+	return nr;
 }
 
 /*
- * A syscall made from a libc wrapper: the wrapper (mmap, munmap) is leaf
- * code without a frame, so the frame-pointer walk goes from the syscall
- * straight to the caller's caller.  The word at the user sp is then the
- * return address into the real caller: when it follows a call instruction
- * it replaces frame 0 (the wrapper), so the stack starts at the caller as
- * allocator stacks do.
+ * The user stack as a 64-bit id.  The frames go to userspace only the
+ * first time an id is seen; a record that cannot be sent is forgotten
+ * again so a later call retries.  Returns 0 if no stack could be taken.
  */
-static __always_inline void leaf_caller(struct stack_buf *buf, __u32 nr,
-					__u64 user_sp)
-{
-	__u64 cand = 0;
-	__u8 code[8];
-
-	if (nr < 1)
-		return;
-	if (bpf_probe_read_user(&cand, sizeof(cand), (void *)user_sp))
-		return;
-	if (nr > 1 && cand == buf->ips[1])
-		return; /* the wrapper kept a frame pointer after all */
-	if (cand < 8 || bpf_probe_read_user(code, sizeof(code), (void *)(cand - 8)))
-		return;
-	if (after_call(code))
-		buf->ips[0] = cand;
-}
-
-/*
- * The user stack of the current task as a 64-bit id.  The frames go to
- * userspace only the first time an id is seen; a record that cannot be
- * sent is forgotten again so a later call retries.  leaf_sp is the user
- * stack pointer of a syscall (0 for uprobes), see leaf_caller().
- * Returns 0 if no stack could be taken.
- */
-static __always_inline __u64 stack_id(void *ctx, __u64 leaf_sp)
+static __always_inline __u64 stack_id(__u64 ip, __u64 sp, __u64 fp)
 {
 	struct stack_buf *buf;
 	struct lw_rec_stack *rec;
 	__u32 zero = 0, nr, i;
 	__u64 h;
 	__u8 one = 1;
-	long n;
 
 	buf = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!buf)
-		return 0;
-	n = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), BPF_F_USER_STACK);
-	if (n <= 0) {
+	if (!buf) {
 		count(&drops.stack_failed);
 		return 0;
 	}
-	nr = n / sizeof(__u64);
-	if (leaf_sp)
-		leaf_caller(buf, nr, leaf_sp);
+	nr = walk_stack(buf->ips, ip, sp, fp);
 
 	/* FNV-style mix of the frames; 0 is reserved for "no stack". */
 	h = 0xcbf29ce484222325ULL ^ nr;
@@ -193,8 +182,8 @@ static __always_inline __u64 stack_id(void *ctx, __u64 leaf_sp)
 	rec->type = LW_REC_STACK;
 	rec->nr_ips = nr;
 	rec->stack_id = h;
-	/* bpf_get_stack() zeroes the unused tail of buf. */
-	__builtin_memcpy(rec->ips, buf->ips, sizeof(rec->ips));
+	for (i = 0; i < LW_MAX_STACK; i++)
+		rec->ips[i] = i < nr ? buf->ips[i] : 0;
 	bpf_ringbuf_submit(rec, submit_flags());
 	return h;
 }
@@ -210,9 +199,14 @@ static __always_inline __u64 entry_sp(struct pt_regs *ctx, __u64 cookie)
 	return PT_REGS_SP(ctx) + ((cookie >> 8) & 0xff);
 }
 
+/*
+ * Inside an allocator call of this thread?  An equal sp is a tail call
+ * (glibc's reallocarray jumps into realloc, musl's valloc into memalign):
+ * the outer call's kind and arguments describe the request.
+ */
 static __always_inline int in_allocator(struct inflight *f, __u64 sp)
 {
-	return f && f->sp && sp < f->sp;
+	return f && f->sp && sp <= f->sp;
 }
 
 SEC("uprobe")
@@ -304,7 +298,7 @@ int BPF_KRETPROBE(alloc_exit)
 			return 0;
 	}
 	if (addr)
-		sid = stack_id(ctx, 0);
+		sid = stack_id(PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
 
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
@@ -418,26 +412,29 @@ SEC("tracepoint/syscalls/sys_exit_mmap")
 int mmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct lw_rec_mmap *rec;
+	struct pt_regs *regs;
 	struct inflight *f;
-	__u64 len, flags, sid;
+	__u64 sp;
 
 	f = sys_end(SYS_MMAP);
 	if (!f || sys_failed(ctx->ret))
 		return 0;
-	len = f->sys_arg[0];
-	flags = f->sys_arg[1];
-	sid = stack_id(ctx, user_sp());
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count(&drops.ringbuf_full);
 		return 0;
 	}
 	rec->type = LW_REC_MMAP;
-	rec->flags = flags;
+	rec->flags = f->sys_arg[1];
 	rec->addr = ctx->ret;
-	rec->len = (len + targ_page_size - 1) & ~(targ_page_size - 1);
-	rec->stack_id = sid;
+	rec->len = (f->sys_arg[0] + targ_page_size - 1) & ~(targ_page_size - 1);
 	rec->ts_ns = bpf_ktime_get_ns();
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	sp = BPF_CORE_READ(regs, sp);
+	rec->nr_ips = walk_stack(rec->ips, BPF_CORE_READ(regs, ip), sp,
+				 BPF_CORE_READ(regs, bp));
+	rec->sp_ok = !bpf_probe_read_user(rec->sp_words, sizeof(rec->sp_words),
+					  (void *)sp);
 	bpf_ringbuf_submit(rec, submit_flags());
 	return 0;
 }

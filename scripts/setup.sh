@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	# build
 	cmake make gcc g++ pkg-config clang llvm bpftool
-	libbpf-dev libelf-dev libdw-dev zlib1g-dev libjson-c-dev
+	libbpf-dev libelf-dev libdw-dev zlib1g-dev libjson-c-dev libcapstone-dev
 	# test fixtures: other allocators and libcs, fixture tooling
 	musl-tools libjemalloc2 libtcmalloc-minimal4 binutils procps util-linux
 )

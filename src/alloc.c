@@ -4,10 +4,13 @@
  * Allocation probes, userspace half: skeleton lifetime, attach, and the
  * ring-buffer decoder feeding the ledger.  Pairs with bpf/alloc.bpf.c.
  */
+#define _GNU_SOURCE /* process_vm_readv() */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,9 +20,15 @@
 #include "alloc.h"
 #include "alloc.skel.h"
 #include "allocators.h"
+#include "hmap.h"
 #include "ledger.h"
 #include "log.h"
 #include "procmaps.h"
+#include "stackcheck.h"
+#include "symbolize.h"
+
+#define MAPS_REFRESH_NS 100000000ull /* re-read maps at most every 100 ms */
+#define FRAME_CACHE_MAX (1u << 20) /* checked frame addresses kept */
 
 struct lw_alloc_probe {
 	struct alloc_bpf *skel;
@@ -31,13 +40,81 @@ struct lw_alloc_probe {
 	int err; /* first error met by the ring-buffer callback */
 	unsigned long long records;
 	__u64 drain_ns; /* CLOCK_MONOTONIC at the start of this drain */
+	/* Stack trimming (stackcheck.h): raw stack id -> trimmed id, only
+	 * for stacks that were trimmed; frame address -> believable. */
+	struct lw_hmap *remap;
+	struct lw_hmap *frame_ok;
+	struct lw_hmap *cfa; /* wrapper ip -> CFA offset, or NO_CFA */
+	bool multi; /* programs loaded for uprobe_multi links */
+	int *multi_fds; /* uprobe_multi link fds */
+	size_t nr_multi;
+	struct lw_symbolizer *sym;
+	struct lw_maps maps;
+	__u64 maps_ns;
 };
+
+/*
+ * uprobe_multi links (Linux 6.6) attach every probe of one binary in one
+ * link, and detaching one costs one RCU grace period instead of one per
+ * probe (~100 ms each here: 94 single uprobes took 9.8 s to detach).
+ * libbpf 1.1 predates them, so the link is created with the raw syscall;
+ * these mirror include/uapi/linux/bpf.h of 6.6+.
+ */
+#define LW_BPF_TRACE_UPROBE_MULTI 48
+#define LW_BPF_F_UPROBE_MULTI_RETURN 1
+
+struct lw_uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+	__u32 pad;
+};
+
+static struct alloc_bpf *open_skel(const struct lw_alloc_probe_opts *o,
+				   size_t ring, bool multi)
+{
+	struct alloc_bpf *skel;
+	long page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	skel = alloc_bpf__open();
+	if (!skel)
+		return NULL;
+	skel->rodata->targ_tgid = o->pid;
+	skel->rodata->targ_page_size = page > 0 ? page : 4096;
+	/* Wake the reader early once a quarter of the ring is pending. */
+	skel->rodata->targ_wakeup_bytes = ring / 4;
+	err = bpf_map__set_max_entries(skel->maps.events, ring);
+	if (!err && multi) {
+		bpf_program__set_expected_attach_type(skel->progs.alloc_enter,
+						      LW_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(skel->progs.alloc_exit,
+						      LW_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(skel->progs.free_enter,
+						      LW_BPF_TRACE_UPROBE_MULTI);
+	}
+	if (!err)
+		err = alloc_bpf__load(skel);
+	if (err) {
+		alloc_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
 
 struct lw_alloc_probe *lw_alloc_probe__new(const struct lw_alloc_probe_opts *o)
 {
 	size_t ring = o->ring_bytes ? o->ring_bytes : 32u << 20;
 	struct lw_alloc_probe *p;
-	long page = sysconf(_SC_PAGESIZE);
 	int err;
 
 	p = calloc(1, sizeof(*p));
@@ -45,28 +122,203 @@ struct lw_alloc_probe *lw_alloc_probe__new(const struct lw_alloc_probe_opts *o)
 		return NULL;
 	p->pid = o->pid;
 	p->ledger = o->ledger;
+	p->sym = o->sym;
+	p->remap = lw_hmap__new(sizeof(uint64_t), 64);
+	p->frame_ok = lw_hmap__new(sizeof(uint8_t), 1024);
+	p->cfa = lw_hmap__new(sizeof(uint64_t), 16);
+	if (!p->remap || !p->frame_ok || !p->cfa) {
+		err = -ENOMEM;
+		goto err_out;
+	}
 
-	p->skel = alloc_bpf__open();
+	/* A kernel without uprobe_multi refuses the attach type at load:
+	 * then fall back to one perf-event uprobe per function.  The
+	 * environment can force the fallback (tests cover both paths). */
+	p->multi = !getenv("LEAKWATCH_NO_UPROBE_MULTI");
+	p->skel = p->multi ? open_skel(o, ring, true) : NULL;
+	if (!p->skel) {
+		pr_debug("uprobe_multi not available (%s), using single uprobes\n",
+			 strerror(errno));
+		p->multi = false;
+		p->skel = open_skel(o, ring, false);
+	}
 	if (!p->skel) {
 		err = -errno;
 		goto err_out;
 	}
-	p->skel->rodata->targ_tgid = o->pid;
-	p->skel->rodata->targ_page_size = page > 0 ? page : 4096;
-	/* Wake the reader early once a quarter of the ring is pending. */
-	p->skel->rodata->targ_wakeup_bytes = ring / 4;
-	err = bpf_map__set_max_entries(p->skel->maps.events, ring);
-	if (err)
-		goto err_out;
-	err = alloc_bpf__load(p->skel);
-	if (err)
-		goto err_out;
 	return p;
 
 err_out:
 	lw_alloc_probe__free(p);
 	errno = -err;
 	return NULL;
+}
+
+/* Read the 8 bytes before addr from the target. */
+static int read_before(int pid, uint64_t addr, uint8_t out[8])
+{
+	struct iovec local = { .iov_base = out, .iov_len = 8 };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)(addr - 8),
+				.iov_len = 8 };
+
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != 8)
+		return -EFAULT;
+	return 0;
+}
+
+static const struct lw_vma *find_vma(struct lw_alloc_probe *p, uint64_t addr)
+{
+	const struct lw_vma *v = lw_maps__find(&p->maps, addr);
+	struct lw_maps fresh;
+
+	if (v || p->drain_ns - p->maps_ns < MAPS_REFRESH_NS)
+		return v;
+	/* Code mapped since the last look (dlopen). */
+	p->maps_ns = p->drain_ns;
+	if (lw_maps__read(p->pid, &fresh))
+		return NULL;
+	lw_maps__free(&p->maps);
+	p->maps = fresh;
+	return lw_maps__find(&p->maps, addr);
+}
+
+/* A frame past the first is believable if it returns into executable code
+ * right after a call instruction. */
+static bool frame_believable(struct lw_alloc_probe *p, uint64_t ip)
+{
+	const struct lw_vma *v;
+	uint8_t code[8], *cached;
+	bool ok = false, created;
+
+	cached = lw_hmap__get(p->frame_ok, ip);
+	if (cached)
+		return *cached;
+	v = find_vma(p, ip);
+	if (v && v->x && ip >= 8 && !read_before(p->pid, ip, code))
+		ok = lw_x86_follows_call(code);
+	/* Unbounded garbage must not grow the cache forever. */
+	if (lw_hmap__count(p->frame_ok) >= FRAME_CACHE_MAX)
+		lw_hmap__clear(p->frame_ok);
+	cached = lw_hmap__put(p->frame_ok, ip, &created);
+	if (cached)
+		*cached = ok;
+	return ok;
+}
+
+/*
+ * Frame 0 is the allocator's own return address, always right; later
+ * frames come from a frame-pointer walk and are cut at the first one that
+ * is not believable.  A trimmed stack gets its own id, and records naming
+ * the raw id are mapped to it, so calls from one place share one site.
+ */
+static int add_stack(struct lw_alloc_probe *p, const struct lw_rec_stack *r)
+{
+	unsigned i, nr = r->nr_ips < LW_MAX_STACK ? r->nr_ips : LW_MAX_STACK;
+	uint64_t ips[LW_MAX_STACK], id = r->stack_id, *slot;
+	unsigned keep = nr ? 1 : 0;
+	bool created;
+
+	for (i = 0; i < nr; i++)
+		ips[i] = r->ips[i]; /* __u64 is not uint64_t */
+	while (keep < nr && frame_believable(p, ips[keep]))
+		keep++;
+	if (keep < nr) {
+		id = lw_stack_hash(ips, keep);
+		slot = lw_hmap__put(p->remap, r->stack_id, &created);
+		if (!slot)
+			return -ENOMEM;
+		*slot = id;
+	}
+	return lw_ledger__add_stack(p->ledger, id, ips, keep);
+}
+
+#define NO_CFA UINT64_MAX
+#define MAX_UNWIND 4 /* frameless frames unwound from the sp words */
+
+static uint64_t cfa_offset(struct lw_alloc_probe *p, uint64_t ip,
+			   bool is_return)
+{
+	/* A return address and a syscall ip with the same value get
+	 * different answers: tag the key with bit 63 (not a user address). */
+	uint64_t key = ip | (is_return ? 1ull << 63 : 0), *slot, off;
+	bool created;
+
+	slot = lw_hmap__get(p->cfa, key);
+	if (slot)
+		return *slot;
+	if (!p->sym || lw_symbolizer__cfa_offset(p->sym, ip, is_return, &off))
+		off = NO_CFA;
+	slot = lw_hmap__put(p->cfa, key, &created);
+	if (slot)
+		*slot = off;
+	return off;
+}
+
+/*
+ * The stack of an mmap record.  ips[0] is inside the syscall wrapper
+ * (libc's mmap, musl's __mmap, tcmalloc's mmap calling libc's syscall()):
+ * code without frame pointers, so the frame-pointer walk in ips[1..]
+ * skipped their callers or stopped.  Unwind those frames with their frame
+ * sizes (CFI, or the decoded prologue) over the words captured above sp,
+ * while each return address found is believable and its function has no
+ * frame pointer; the frames found replace the syscall's own, and the
+ * believable part of the walk follows.  Returns the stack id.
+ */
+static int mmap_stack(struct lw_alloc_probe *p, const struct lw_rec_mmap *r,
+		      uint64_t *ret_id)
+{
+	unsigned i, nr = r->nr_ips < LW_MAX_STACK ? r->nr_ips : LW_MAX_STACK;
+	uint64_t walk[LW_MAX_STACK], ips[LW_MAX_STACK];
+	uint64_t ip, off, ret, sp_off = 0;
+	unsigned n = 0, keep, from = 1, step;
+	bool joined = false; /* reached the walk's frame 1 */
+
+	if (!nr) {
+		*ret_id = 0;
+		return 0;
+	}
+	for (i = 0; i < nr; i++)
+		walk[i] = r->ips[i];
+	ip = walk[0];
+	for (step = 0; r->sp_ok && step < MAX_UNWIND; step++) {
+		off = cfa_offset(p, ip, step > 0);
+		if (off == NO_CFA || off < 8 || off % 8 ||
+		    (sp_off + off - 8) / 8 >= LW_SP_WORDS)
+			break;
+		ret = r->sp_words[(sp_off + off - 8) / 8];
+		if (!frame_believable(p, ret))
+			break;
+		if (nr > 1 && walk[1] == ret) {
+			joined = true; /* the walk goes on from here */
+			break;
+		}
+		ips[n++] = ret;
+		sp_off += off;
+		ip = ret;
+	}
+	if (joined) {
+		ips[n++] = walk[1];
+		from = 2;
+	} else if (!n) {
+		ips[n++] = walk[0];
+	}
+	for (i = from; i < nr && n < LW_MAX_STACK; i++)
+		ips[n++] = walk[i];
+	keep = 1;
+	while (keep < n && frame_believable(p, ips[keep]))
+		keep++;
+	*ret_id = lw_stack_hash(ips, keep);
+	return lw_ledger__add_stack(p->ledger, *ret_id, ips, keep);
+}
+
+static uint64_t site_id(const struct lw_alloc_probe *p, uint64_t raw)
+{
+	const uint64_t *id;
+
+	if (!lw_hmap__count(p->remap))
+		return raw;
+	id = lw_hmap__get(p->remap, raw);
+	return id ? *id : raw;
 }
 
 static int handle_record(void *ctx, void *data, size_t size)
@@ -86,7 +338,8 @@ static int handle_record(void *ctx, void *data, size_t size)
 			lw_ledger__release(p->ledger, r->old_addr, r->ts_ns);
 		if (r->addr)
 			err = lw_ledger__alloc(p->ledger, r->kind, r->addr,
-					       r->size, r->stack_id, r->ts_ns);
+					       r->size, site_id(p, r->stack_id),
+					       r->ts_ns);
 		break;
 	}
 	case LW_REC_FREE: {
@@ -97,21 +350,17 @@ static int handle_record(void *ctx, void *data, size_t size)
 		lw_ledger__release(p->ledger, r->addr, p->drain_ns);
 		break;
 	}
-	case LW_REC_STACK: {
-		const struct lw_rec_stack *r = data;
-		unsigned i, nr = r->nr_ips < LW_MAX_STACK ? r->nr_ips : LW_MAX_STACK;
-		uint64_t ips[LW_MAX_STACK]; /* __u64 is not uint64_t */
-
-		for (i = 0; i < nr; i++)
-			ips[i] = r->ips[i];
-		err = lw_ledger__add_stack(p->ledger, r->stack_id, ips, nr);
+	case LW_REC_STACK:
+		err = add_stack(p, data);
 		break;
-	}
 	case LW_REC_MMAP: {
 		const struct lw_rec_mmap *r = data;
+		uint64_t id;
 
-		err = lw_ledger__mmap(p->ledger, r->addr, r->len, r->flags,
-				      r->stack_id, r->ts_ns);
+		err = mmap_stack(p, r, &id);
+		if (!err)
+			err = lw_ledger__mmap(p->ledger, r->addr, r->len,
+					      r->flags, id, r->ts_ns);
 		break;
 	}
 	case LW_REC_MUNMAP: {
@@ -186,14 +435,93 @@ static int attach_point(struct lw_alloc_probe *p,
 	return add_link(p, link);
 }
 
+static int multi_link(struct lw_alloc_probe *p, const struct bpf_program *prog,
+		      const char *path, const __u64 *offsets,
+		      const __u64 *cookies, __u32 cnt, bool ret)
+{
+	struct lw_uprobe_multi_attr attr;
+	int fd, *nfds, err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = bpf_program__fd(prog);
+	attr.attach_type = LW_BPF_TRACE_UPROBE_MULTI;
+	attr.path = (__u64)(uintptr_t)path;
+	attr.offsets = (__u64)(uintptr_t)offsets;
+	attr.cookies = (__u64)(uintptr_t)cookies;
+	attr.cnt = cnt;
+	attr.multi_flags = ret ? LW_BPF_F_UPROBE_MULTI_RETURN : 0;
+	attr.pid = p->pid;
+	fd = syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		return -errno;
+	nfds = realloc(p->multi_fds, (p->nr_multi + 1) * sizeof(*nfds));
+	if (!nfds) {
+		err = -ENOMEM;
+		(void)close(fd);
+		return err;
+	}
+	p->multi_fds = nfds;
+	p->multi_fds[p->nr_multi++] = fd;
+	return 0;
+}
+
+/* All points of one binary (set->p[from..to), same attach_path): one link
+ * for the entries, one for the returns, one for the frees. */
+static int attach_multi(struct lw_alloc_probe *p, const struct lw_probe_set *set,
+			size_t from, size_t to)
+{
+	size_t n = to - from, i, na = 0, nf = 0;
+	__u64 *a_off, *a_ck, *f_off, *f_ck;
+	const char *path = set->p[from].attach_path;
+	int err = -ENOMEM;
+
+	a_off = calloc(n, sizeof(__u64));
+	a_ck = calloc(n, sizeof(__u64));
+	f_off = calloc(n, sizeof(__u64));
+	f_ck = calloc(n, sizeof(__u64));
+	if (!a_off || !a_ck || !f_off || !f_ck)
+		goto out;
+	for (i = from; i < to; i++) {
+		const struct lw_probe_point *pt = &set->p[i];
+
+		if (pt->kind == LW_K_FREE) {
+			f_off[nf] = pt->file_offset;
+			f_ck[nf++] = pt->kind;
+		} else {
+			a_off[na] = pt->file_offset;
+			a_ck[na++] = pt->kind;
+		}
+	}
+	err = 0;
+	if (na)
+		err = multi_link(p, p->skel->progs.alloc_enter, path, a_off,
+				 a_ck, na, false);
+	if (!err && na)
+		err = multi_link(p, p->skel->progs.alloc_exit, path, a_off,
+				 a_ck, na, true);
+	if (!err && nf)
+		err = multi_link(p, p->skel->progs.free_enter, path, f_off,
+				 f_ck, nf, false);
+out:
+	free(a_off);
+	free(a_ck);
+	free(f_off);
+	free(f_ck);
+	return err;
+}
+
 int lw_alloc_probe__attach(struct lw_alloc_probe *p)
 {
 	struct lw_probe_set set = { 0 };
 	struct lw_maps maps = { 0 };
-	size_t i;
+	size_t i, j;
 	int err;
 
 	err = lw_maps__read(p->pid, &maps);
+	if (err)
+		goto out;
+	/* A copy for checking stack frames (find_vma refreshes it). */
+	err = lw_maps__read(p->pid, &p->maps);
 	if (err)
 		goto out;
 	err = lw_allocators__find(p->pid, &maps, &set);
@@ -206,6 +534,10 @@ int lw_alloc_probe__attach(struct lw_alloc_probe *p)
 	for (i = 0; i < set.n; i++) {
 		const struct lw_probe_point *pt = &set.p[i];
 
+		pr_debug("probe %-14s %s+0x%llx\n", pt->func, pt->module,
+			 (unsigned long long)pt->file_offset);
+		if (p->multi)
+			continue;
 		err = attach_point(p, pt);
 		if (err) {
 			pr_warn("cannot probe %s in \"%s\" at offset 0x%llx: %s\n",
@@ -214,8 +546,19 @@ int lw_alloc_probe__attach(struct lw_alloc_probe *p)
 				strerror(-err));
 			goto out;
 		}
-		pr_debug("probe %-14s %s+0x%llx\n", pt->func, pt->module,
-			 (unsigned long long)pt->file_offset);
+	}
+	/* Points come grouped by file (one file is read at a time). */
+	for (i = 0, j = 0; p->multi && i < set.n; i = j) {
+		for (j = i + 1; j < set.n; j++) {
+			if (strcmp(set.p[j].attach_path, set.p[i].attach_path))
+				break;
+		}
+		err = attach_multi(p, &set, i, j);
+		if (err) {
+			pr_warn("cannot probe the allocator in \"%s\": %s\n",
+				set.p[i].module, strerror(-err));
+			goto out;
+		}
 	}
 
 	/* Tracepoints last: uprobes are the likelier to fail. */
@@ -278,6 +621,13 @@ void lw_alloc_probe__free(struct lw_alloc_probe *p)
 	for (i = 0; i < p->nr_links; i++)
 		bpf_link__destroy(p->links[i]);
 	free(p->links);
+	for (i = 0; i < p->nr_multi; i++)
+		(void)close(p->multi_fds[i]);
+	free(p->multi_fds);
 	alloc_bpf__destroy(p->skel);
+	lw_hmap__free(p->remap);
+	lw_hmap__free(p->frame_ok);
+	lw_hmap__free(p->cfa);
+	lw_maps__free(&p->maps);
 	free(p);
 }

@@ -15,11 +15,14 @@
 #include "leakwatch/alloc_events.h"
 
 struct lw_ledger;
+struct lw_symbolizer;
 struct lw_alloc_probe;
 
 struct lw_alloc_probe_opts {
 	int pid;
 	struct lw_ledger *ledger; /* where records go; not owned */
+	/* frame sizes of syscall wrappers (mmap stacks); not owned */
+	struct lw_symbolizer *sym;
 	size_t ring_bytes; /* ring buffer size, power of two; 0 = 32 MiB */
 };
 

@@ -254,6 +254,8 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* argp_error() exits by itself: make usage errors exit 2. */
+	argp_err_exit_status = 2;
 	if (argc < 2)
 		return usage(stderr);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

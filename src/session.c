@@ -449,8 +449,16 @@ int lw_session__run(const struct lw_session_opts *o)
 		err = -errno;
 		goto out;
 	}
+	s.sym = lw_symbolizer__new(s.pid);
+	if (!s.sym) {
+		err = -errno;
+		pr_warn("cannot read the memory map of PID %d: %s\n", s.pid,
+			strerror(-err));
+		goto out;
+	}
 	popts.pid = s.pid;
 	popts.ledger = s.ledger;
+	popts.sym = s.sym;
 	popts.ring_bytes = o->ring_bytes;
 	s.probe = lw_alloc_probe__new(&popts);
 	if (!s.probe) {
@@ -474,13 +482,6 @@ int lw_session__run(const struct lw_session_opts *o)
 		else
 			pr_warn("cannot attach the probes to PID %d: %s\n",
 				s.pid, strerror(-err));
-		goto out;
-	}
-	s.sym = lw_symbolizer__new(s.pid);
-	if (!s.sym) {
-		err = -errno;
-		pr_warn("cannot read the memory map of PID %d: %s\n", s.pid,
-			strerror(-err));
 		goto out;
 	}
 	err = setup_loop(&s);

@@ -14,13 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 
 #include "procmaps.h"
+#include "stackcheck.h"
 #include "symbolize.h"
 
 /* libstdc++'s demangler (the project links stdc++); no C header has it. */
@@ -580,6 +583,73 @@ int lw_symbolizer__resolve(struct lw_symbolizer *s, uint64_t addr,
 		(void)cache_insert(s, &f);
 	*ret = f;
 	return f.function ? 0 : -ENOENT;
+}
+
+/* DWARF register number of %rsp on x86-64. */
+#define DWARF_REG_RSP 7
+#define MAX_PROLOGUE 512
+
+static int cfi_offset(Dwfl_Module *mod, uint64_t ip, uint64_t *ret)
+{
+	Dwarf_Frame *frame;
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi;
+	Dwarf_Op *ops;
+	size_t nops;
+	int pass, err = -ENOENT;
+
+	for (pass = 0; pass < 2 && err == -ENOENT; pass++) {
+		cfi = pass ? dwfl_module_dwarf_cfi(mod, &bias) :
+			     dwfl_module_eh_cfi(mod, &bias);
+		if (!cfi || dwarf_cfi_addrframe(cfi, ip - bias, &frame))
+			continue;
+		/* libdw gives a "register + offset" rule as one bregx.  Any
+		 * other rule (CFA = %rbp + 16) means a frame pointer. */
+		err = -EOPNOTSUPP;
+		if (!dwarf_frame_cfa(frame, &ops, &nops) && nops == 1 &&
+		    ops[0].atom == DW_OP_bregx &&
+		    ops[0].number == DWARF_REG_RSP) {
+			*ret = ops[0].number2;
+			err = 0;
+		}
+		free(frame);
+	}
+	return err;
+}
+
+int lw_symbolizer__cfa_offset(struct lw_symbolizer *s, uint64_t ip,
+			      bool is_return, uint64_t *ret)
+{
+	uint8_t code[MAX_PROLOGUE];
+	struct iovec local, remote;
+	Dwfl_Module *mod;
+	uint64_t delta;
+	GElf_Off off;
+	GElf_Sym sym;
+
+	int err;
+
+	mod = dwfl_addrmodule(s->dwfl, is_return ? ip - 1 : ip);
+	if (!mod)
+		return -ENOENT;
+	err = cfi_offset(mod, is_return ? ip - 1 : ip, ret);
+	if (err != -ENOENT)
+		return err;
+	/* No CFI (musl is built without unwind tables): decode. */
+	if (s->pid <= 0 ||
+	    !dwfl_module_addrinfo(mod, ip, &off, &sym, NULL, NULL, NULL) ||
+	    off > sizeof(code))
+		return -ENOENT;
+	local.iov_base = code;
+	local.iov_len = off;
+	remote.iov_base = (void *)(uintptr_t)(ip - off);
+	remote.iov_len = off;
+	if (off && process_vm_readv(s->pid, &local, 1, &remote, 1, 0) != (ssize_t)off)
+		return -ENOENT;
+	if (lw_x86_stack_delta(code, off, off, &delta))
+		return -ENOENT;
+	*ret = delta + 8;
+	return 0;
 }
 
 void lw_symbolizer__free(struct lw_symbolizer *s)

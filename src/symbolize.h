@@ -11,6 +11,7 @@
 #ifndef LW_SYMBOLIZE_H
 #define LW_SYMBOLIZE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -47,6 +48,19 @@ int lw_symbolizer__refresh(struct lw_symbolizer *s);
  */
 int lw_symbolizer__resolve(struct lw_symbolizer *s, uint64_t addr,
 			   struct lw_frame *ret);
+
+/*
+ * How far above the stack pointer the canonical frame address lies at
+ * code address ip, so that the return address is at sp + *ret - 8: from
+ * the module's CFI (.eh_frame or .debug_frame) when it has a rule
+ * "CFA = %rsp + n" there, else by decoding the function's straight-line
+ * code from its symbol up to ip (live processes only).  is_return: ip is
+ * a return address (CFI is looked up at ip - 1, inside the call).  0;
+ * -EOPNOTSUPP when the CFI rule is not %rsp-based (the function keeps a
+ * frame pointer); -ENOENT when neither tells.
+ */
+int lw_symbolizer__cfa_offset(struct lw_symbolizer *s, uint64_t ip,
+			      bool is_return, uint64_t *ret);
 
 void lw_symbolizer__free(struct lw_symbolizer *s); /* NULL-safe */
 

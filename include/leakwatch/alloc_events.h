@@ -15,6 +15,8 @@
 
 /* Frames kept per user stack.  Deeper stacks are truncated (flagged). */
 #define LW_MAX_STACK 32
+/* Words above the user sp sent with syscall stacks, see lw_rec_mmap. */
+#define LW_SP_WORDS 32
 
 /*
  * What an allocator entry point does with its arguments.  The kind travels
@@ -81,14 +83,25 @@ struct lw_rec_stack {
 	__u64 ips[LW_MAX_STACK];
 };
 
-/* Anonymous mmap returned addr (outside any allocator call). */
+/*
+ * Anonymous mmap returned addr (outside any allocator call).  Carries its
+ * own stack, not deduplicated (mmap is rare): ips[0] is the user ip after
+ * the syscall instruction, inside a wrapper (libc's mmap) that keeps no
+ * frame pointer, so the frame-pointer walk in ips[1..] skips the wrapper's
+ * caller.  sp_words, the first words above the user sp, hold the return
+ * address into that caller; userspace finds which one from the wrapper's
+ * frame size (CFI or prologue) and rebuilds the stack.
+ */
 struct lw_rec_mmap {
 	__u32 type;
 	__u32 flags; /* mmap flags, MAP_FIXED matters */
 	__u64 addr;
 	__u64 len;
-	__u64 stack_id;
 	__u64 ts_ns;
+	__u32 nr_ips;
+	__u32 sp_ok; /* sp_words could be read */
+	__u64 ips[LW_MAX_STACK];
+	__u64 sp_words[LW_SP_WORDS];
 };
 
 /* munmap(addr, len) succeeded. */
@@ -127,7 +140,8 @@ _Static_assert(sizeof(struct lw_rec_alloc) == 48, "lw_rec_alloc layout");
 _Static_assert(sizeof(struct lw_rec_free) == 16, "lw_rec_free layout");
 _Static_assert(sizeof(struct lw_rec_stack) == 16 + 8 * LW_MAX_STACK,
 	       "lw_rec_stack layout");
-_Static_assert(sizeof(struct lw_rec_mmap) == 40, "lw_rec_mmap layout");
+_Static_assert(sizeof(struct lw_rec_mmap) == 40 + 8 * (LW_MAX_STACK + LW_SP_WORDS),
+	       "lw_rec_mmap layout");
 _Static_assert(sizeof(struct lw_rec_munmap) == 24, "lw_rec_munmap layout");
 _Static_assert(sizeof(struct lw_rec_mremap) == 40, "lw_rec_mremap layout");
 _Static_assert(sizeof(struct lw_alloc_drops) == 40, "lw_alloc_drops layout");
