@@ -96,6 +96,11 @@ static __always_inline void count(__u64 *counter)
 	__sync_fetch_and_add(counter, 1);
 }
 
+static __always_inline __u64 page_up(__u64 len)
+{
+	return (len + targ_page_size - 1) & ~(targ_page_size - 1);
+}
+
 static __always_inline __u64 submit_flags(void)
 {
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
@@ -255,8 +260,7 @@ int BPF_KPROBE(alloc_enter)
 		break;
 	case LW_K_PVALLOC:
 		/* glibc rounds up to whole pages, and pvalloc(0) is a page. */
-		f->size = a0 ? (a0 + targ_page_size - 1) & ~(targ_page_size - 1) :
-			       targ_page_size;
+		f->size = a0 ? page_up(a0) : targ_page_size;
 		break;
 	default:
 		f->size = a0;
@@ -387,6 +391,20 @@ static __always_inline struct inflight *sys_end(enum sys_pending which)
 	return f;
 }
 
+/* Remember a syscall's arguments until its exit tracepoint. */
+static __always_inline void sys_save(enum sys_pending which, __u64 a0,
+				     __u64 a1, __u64 a2)
+{
+	struct inflight *f = sys_begin(1);
+
+	if (!f)
+		return;
+	f->sys = which;
+	f->sys_arg[0] = a0;
+	f->sys_arg[1] = a1;
+	f->sys_arg[2] = a2;
+}
+
 static __always_inline int sys_failed(long ret)
 {
 	return ret < 0 && ret >= -MAX_ERRNO;
@@ -395,16 +413,9 @@ static __always_inline int sys_failed(long ret)
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int mmap_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	struct inflight *f;
-
-	if (!(ctx->args[3] & MAP_ANONYMOUS))
-		return 0;
-	f = sys_begin(1);
-	if (!f)
-		return 0;
-	f->sys = SYS_MMAP;
-	f->sys_arg[0] = ctx->args[1]; /* len */
-	f->sys_arg[1] = ctx->args[3]; /* flags */
+	/* len, flags */
+	if (ctx->args[3] & MAP_ANONYMOUS)
+		sys_save(SYS_MMAP, ctx->args[1], ctx->args[3], 0);
 	return 0;
 }
 
@@ -427,7 +438,7 @@ int mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	rec->type = LW_REC_MMAP;
 	rec->flags = f->sys_arg[1];
 	rec->addr = ctx->ret;
-	rec->len = (f->sys_arg[0] + targ_page_size - 1) & ~(targ_page_size - 1);
+	rec->len = page_up(f->sys_arg[0]);
 	rec->ts_ns = bpf_ktime_get_ns();
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	sp = BPF_CORE_READ(regs, sp);
@@ -442,13 +453,8 @@ int mmap_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int munmap_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	struct inflight *f = sys_begin(1);
-
-	if (!f)
-		return 0;
-	f->sys = SYS_MUNMAP;
-	f->sys_arg[0] = ctx->args[0];
-	f->sys_arg[1] = ctx->args[1];
+	/* address, length */
+	sys_save(SYS_MUNMAP, ctx->args[0], ctx->args[1], 0);
 	return 0;
 }
 
@@ -470,7 +476,7 @@ int munmap_exit(struct trace_event_raw_sys_exit *ctx)
 	rec->type = LW_REC_MUNMAP;
 	rec->pad = 0;
 	rec->addr = f->sys_arg[0];
-	rec->len = (f->sys_arg[1] + targ_page_size - 1) & ~(targ_page_size - 1);
+	rec->len = page_up(f->sys_arg[1]);
 	bpf_ringbuf_submit(rec, submit_flags());
 	return 0;
 }
@@ -478,14 +484,8 @@ int munmap_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_mremap")
 int mremap_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	struct inflight *f = sys_begin(1);
-
-	if (!f)
-		return 0;
-	f->sys = SYS_MREMAP;
-	f->sys_arg[0] = ctx->args[0]; /* old address */
-	f->sys_arg[1] = ctx->args[1]; /* old length */
-	f->sys_arg[2] = ctx->args[2]; /* new length */
+	/* old address, old length, new length */
+	sys_save(SYS_MREMAP, ctx->args[0], ctx->args[1], ctx->args[2]);
 	return 0;
 }
 
@@ -507,9 +507,9 @@ int mremap_exit(struct trace_event_raw_sys_exit *ctx)
 	rec->type = LW_REC_MREMAP;
 	rec->pad = 0;
 	rec->old_addr = f->sys_arg[0];
-	rec->old_len = (f->sys_arg[1] + targ_page_size - 1) & ~(targ_page_size - 1);
+	rec->old_len = page_up(f->sys_arg[1]);
 	rec->new_addr = ctx->ret;
-	rec->new_len = (f->sys_arg[2] + targ_page_size - 1) & ~(targ_page_size - 1);
+	rec->new_len = page_up(f->sys_arg[2]);
 	bpf_ringbuf_submit(rec, submit_flags());
 	return 0;
 }

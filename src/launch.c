@@ -95,7 +95,7 @@ static int run_to(pid_t pid, unsigned long addr)
 	return 0;
 }
 
-int lw_launch__start(char *const argv[], pid_t *ret_pid)
+int lw_launch__start(char *const argv[], char *const env[], pid_t *ret_pid)
 {
 	unsigned long entry = 0;
 	int pipefd[2], child_errno = 0, err;
@@ -121,6 +121,8 @@ int lw_launch__start(char *const argv[], pid_t *ret_pid)
 		 * the program must start with a clean mask. */
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		for (; env && *env; env++)
+			(void)putenv(*env);
 		/* Stop at the exec so the parent can place its probes first. */
 		if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
 			child_errno = errno;

@@ -13,12 +13,13 @@
 #include <sys/types.h>
 
 /*
- * Fork and exec argv (PATH lookup as execvp).  On success the child is
- * stopped at its entry point and *ret_pid is set.  -ENOENT/-EACCES...
- * when the command cannot be executed (errno of the child's execvp),
- * other -errno on ptrace failures (the child is killed then).
+ * Fork and exec argv (PATH lookup as execvp), with the "VAR=VALUE" entries
+ * of env (NULL-terminated, may be NULL) added to the environment.  On
+ * success the child is stopped at its entry point and *ret_pid is set.
+ * -ENOENT/-EACCES... when the command cannot be executed (errno of the
+ * child's execvp), other -errno on ptrace failures (the child is killed).
  */
-int lw_launch__start(char *const argv[], pid_t *ret_pid);
+int lw_launch__start(char *const argv[], char *const env[], pid_t *ret_pid);
 
 /* Let the held child run (detach from it).  0 or -errno. */
 int lw_launch__release(pid_t pid);

@@ -25,13 +25,18 @@ enum {
 	OPT_MAX_FRAMES,
 	OPT_RING_MB,
 	OPT_READY_FILE,
+	OPT_ENV,
 };
+
+#define MAX_CMD_ENV 64
 
 static struct env {
 	struct lw_session_opts s;
 	int verbose;
 	int color; /* -1 auto, 0 never, 1 always */
 	bool have_duration;
+	char *cmd_env[MAX_CMD_ENV + 1];
+	int nr_cmd_env;
 } env = {
 	.s = {
 		.duration_s = 30,
@@ -48,7 +53,8 @@ static const char doc_diagnose[] =
 	"EXAMPLES:\n"
 	"  leakwatch diagnose -p 4242               # 30 s, then a report\n"
 	"  leakwatch diagnose -d 60 -- ./server --port 8080\n"
-	"  leakwatch diagnose -p 4242 --json report.json\n";
+	"  leakwatch diagnose -p 4242 --json report.json\n"
+	"  leakwatch diagnose --env LD_PRELOAD=libjemalloc.so.2 -- ./server\n";
 
 static const char doc_attach[] =
 	"Watch a running process (or a command) continuously and print a\n"
@@ -79,6 +85,9 @@ static const struct argp_option opts[] = {
 	  "Ring buffer size in MiB, a power of two (32)", 0 },
 	{ "ready-file", OPT_READY_FILE, "PATH", 0,
 	  "Create PATH once the probes are attached (for scripts)", 0 },
+	{ "env", OPT_ENV, "VAR=VALUE", 0,
+	  "Set VAR in the environment of CMD only, e.g. LD_PRELOAD=libjemalloc.so.2 (repeatable)",
+	  0 },
 	{},
 };
 
@@ -158,6 +167,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_READY_FILE:
 		env.s.ready_file = arg;
 		break;
+	case OPT_ENV:
+		if (!strchr(arg, '=') || arg[0] == '=')
+			argp_error(state, "--env takes VAR=VALUE, not \"%s\"", arg);
+		if (env.nr_cmd_env == MAX_CMD_ENV)
+			argp_error(state, "too many --env options");
+		env.cmd_env[env.nr_cmd_env++] = arg;
+		env.s.cmd_env = env.cmd_env;
+		break;
 	case ARGP_KEY_ARG:
 		/* Everything from the first operand on is the command. */
 		env.s.cmd = &state->argv[state->next - 1];
@@ -166,6 +183,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.s.pid == !env.s.cmd)
 			argp_error(state, "give either -p PID or -- CMD [ARGS...]");
+		if (env.nr_cmd_env && !env.s.cmd)
+			argp_error(state, "--env applies to a launched command (-- CMD)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

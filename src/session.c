@@ -127,7 +127,7 @@ static int start_target(struct session *s)
 		s->pid = s->o->pid;
 		return 0;
 	}
-	err = lw_launch__start(s->o->cmd, &s->pid);
+	err = lw_launch__start(s->o->cmd, s->o->cmd_env, &s->pid);
 	if (err) {
 		pr_warn("cannot run \"%s\": %s\n", s->o->cmd[0], strerror(-err));
 		return err;

@@ -23,6 +23,7 @@ struct lw_session_opts {
 	enum lw_session_mode mode;
 	int pid; /* target, or 0 when cmd is given */
 	char *const *cmd; /* command to launch held at entry, or NULL */
+	char *const *cmd_env; /* "VAR=VALUE" added to cmd's environment */
 	double duration_s; /* diagnose window; attach: 0 = until stopped */
 	double interval_s; /* attach: seconds between reports */
 	const char *json_path; /* NULL, "-" (stdout) or a file */
