@@ -408,11 +408,11 @@ static int attach_point(struct lw_alloc_probe *p,
 	struct bpf_link *link;
 	int err;
 
-	opts.bpf_cookie = pt->kind;
+	opts.bpf_cookie = pt->kind | (__u64)pt->sp_adjust << 8;
 	if (pt->kind == LW_K_FREE) {
 		link = bpf_program__attach_uprobe_opts(p->skel->progs.free_enter,
 						       p->pid, pt->attach_path,
-						       pt->file_offset, &opts);
+						       pt->probe_offset, &opts);
 		if (!link)
 			return -errno;
 		return add_link(p, link);
@@ -420,7 +420,7 @@ static int attach_point(struct lw_alloc_probe *p,
 
 	link = bpf_program__attach_uprobe_opts(p->skel->progs.alloc_enter,
 					       p->pid, pt->attach_path,
-					       pt->file_offset, &opts);
+					       pt->probe_offset, &opts);
 	if (!link)
 		return -errno;
 	err = add_link(p, link);
@@ -429,7 +429,7 @@ static int attach_point(struct lw_alloc_probe *p,
 	opts.retprobe = true;
 	link = bpf_program__attach_uprobe_opts(p->skel->progs.alloc_exit,
 					       p->pid, pt->attach_path,
-					       pt->file_offset, &opts);
+					       pt->probe_offset, &opts);
 	if (!link)
 		return -errno;
 	return add_link(p, link);
@@ -484,12 +484,14 @@ static int attach_multi(struct lw_alloc_probe *p, const struct lw_probe_set *set
 	for (i = from; i < to; i++) {
 		const struct lw_probe_point *pt = &set->p[i];
 
+		/* The cookie: kind, and how far the function pushed
+		 * before the probe (bpf/alloc.bpf.c entry_sp()). */
 		if (pt->kind == LW_K_FREE) {
-			f_off[nf] = pt->file_offset;
-			f_ck[nf++] = pt->kind;
+			f_off[nf] = pt->probe_offset;
+			f_ck[nf++] = pt->kind | (__u64)pt->sp_adjust << 8;
 		} else {
-			a_off[na] = pt->file_offset;
-			a_ck[na++] = pt->kind;
+			a_off[na] = pt->probe_offset;
+			a_ck[na++] = pt->kind | (__u64)pt->sp_adjust << 8;
 		}
 	}
 	err = 0;
@@ -534,8 +536,10 @@ int lw_alloc_probe__attach(struct lw_alloc_probe *p)
 	for (i = 0; i < set.n; i++) {
 		const struct lw_probe_point *pt = &set.p[i];
 
-		pr_debug("probe %-14s %s+0x%llx\n", pt->func, pt->module,
-			 (unsigned long long)pt->file_offset);
+		pr_debug("probe %-14s %s+0x%llx at +%llu (%s)\n", pt->func,
+			 pt->module, (unsigned long long)pt->file_offset,
+			 (unsigned long long)(pt->probe_offset - pt->file_offset),
+			 pt->place_reason);
 		if (p->multi)
 			continue;
 		err = attach_point(p, pt);

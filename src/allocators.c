@@ -18,6 +18,7 @@
 
 #include "leakwatch/alloc_events.h"
 #include "allocators.h"
+#include "placement.h"
 
 struct alloc_name {
 	const char *name;
@@ -336,8 +337,56 @@ static int point_push(struct point_vec *pv, const struct cand *c,
 	p->vaddr = c->vaddr;
 	p->file_offset = off;
 	p->size = size;
+	p->probe_offset = off;
+	snprintf(p->place_reason, sizeof(p->place_reason), "function entry");
 	pv->set.n++;
 	return 0;
+}
+
+/* Argument registers the BPF entry program reads for each kind. */
+static uint32_t args_read(uint32_t kind)
+{
+	switch (kind) {
+	case LW_K_CALLOC:
+	case LW_K_REALLOC:
+		return LW_ARG_RDI | LW_ARG_RSI;
+	case LW_K_REALLOCARRAY:
+		return LW_ARG_RDI | LW_ARG_RSI | LW_ARG_RDX;
+	case LW_K_MEMALIGN:
+		return LW_ARG_RSI;
+	case LW_K_POSIX_MEMALIGN:
+		return LW_ARG_RDI | LW_ARG_RDX;
+	default: /* malloc, valloc, pvalloc, operator new, free */
+		return LW_ARG_RDI;
+	}
+}
+
+/*
+ * Move the point's probe onto an instruction the kernel emulates when that
+ * is safe (placement.h).  The code is read from the file at the function's
+ * offset; a short read (a tiny function at the end of a segment) just
+ * limits the search.  On any failure the probe stays at the start.
+ */
+static void place(int fd, struct lw_probe_point *p)
+{
+	uint8_t code[LW_PLACE_MAX_BYTES + 16];
+	struct lw_placement pl;
+	size_t len;
+	ssize_t n;
+
+	n = pread(fd, code, sizeof(code), (off_t)p->file_offset);
+	if (n <= 0)
+		return;
+	len = (size_t)n;
+	/* Never look past the symbol's end. */
+	if (p->size && p->size < len)
+		len = p->size;
+	if (lw_place_probe(code, len, args_read(p->kind), p->kind != LW_K_FREE,
+			   &pl))
+		return;
+	p->probe_offset = p->file_offset + pl.offset;
+	p->sp_adjust = pl.sp_adjust;
+	snprintf(p->place_reason, sizeof(p->place_reason), "%s", pl.reason);
 }
 
 /*
@@ -402,6 +451,7 @@ static int scan_fd(int fd, const char *module, const char *attach_path,
 		err = point_push(pv, &cv.c[i], size, off, module, attach_path);
 		if (err)
 			goto out;
+		place(fd, &pv->set.p[pv->set.n - 1]);
 	}
 
 out:

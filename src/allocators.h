@@ -23,8 +23,18 @@ struct lw_probe_point {
 	char *module; /* path as in /proc/PID/maps (display) */
 	char *attach_path; /* path to hand to the uprobe attach (map_files) */
 	uint64_t vaddr; /* symbol value (ELF virtual address) */
-	uint64_t file_offset; /* what uprobes take: offset in the file */
+	uint64_t file_offset; /* the function's start as a file offset */
 	uint64_t size; /* symbol size, 0 if unknown */
+	/*
+	 * Where the probes go (placement.h): a file offset at or after
+	 * file_offset, on an instruction the kernel emulates when that is
+	 * provably safe.  Entry and return probes of an allocator share it;
+	 * sp_adjust is how many bytes the function pushed before it (only
+	 * ever non-zero for entry-only probes, i.e. free).
+	 */
+	uint64_t probe_offset;
+	uint32_t sp_adjust;
+	char place_reason[96]; /* for -v and docs */
 };
 
 struct lw_probe_set {
