@@ -80,6 +80,41 @@ struct {
 	__type(value, __u8);
 } stacks_seen SEC(".maps");
 
+/*
+ * Call-site cache, direct-mapped by the uretprobe's ip (the return
+ * address into the allocator's caller, free of charge).  A walk costs
+ * ~150 ns a frame, more than all the rest of a probe, so a call site whose
+ * first SITE_LEARN stacks are all the same is marked fast and its later
+ * calls reuse that stack's id without walking; every SITE_CHECK-th call
+ * still walks, and a different stack turns the site to full walks for
+ * good (a wrapper such as xmalloc called from many places is full from
+ * its learning calls on).  Counted per site: what a fast site attributes
+ * before a new path is noticed is bounded by SITE_CHECK calls.
+ */
+#define SITE_SLOTS 16384
+#define SITE_LEARN 8
+#define SITE_CHECK 64
+
+enum site_mode {
+	SITE_LEARNING = 0,
+	SITE_FAST,
+	SITE_FULL,
+};
+
+struct site_slot {
+	__u64 ip;
+	__u64 stack_id;
+	__u32 calls;
+	__u32 mode;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SITE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct site_slot);
+} site_cache SEC(".maps");
+
 struct stack_buf {
 	__u64 ips[LW_MAX_STACK];
 };
@@ -193,6 +228,42 @@ static __always_inline __u64 stack_id(__u64 ip, __u64 sp, __u64 fp)
 	return h;
 }
 
+/* The stack id of this allocation: from the call-site cache or a walk. */
+static __always_inline __u64 site_stack_id(struct pt_regs *ctx)
+{
+	__u64 ip = PT_REGS_IP(ctx), sid;
+	__u32 idx = (__u32)((ip ^ (ip >> 17)) * 0x9e3779b1u) & (SITE_SLOTS - 1);
+	struct site_slot *s;
+	__u32 calls;
+
+	s = bpf_map_lookup_elem(&site_cache, &idx);
+	if (!s)
+		return stack_id(ip, PT_REGS_SP(ctx), PT_REGS_FP(ctx));
+	if (s->ip != ip) {
+		/* A new site, or another one hashed here: learn it. */
+		s->ip = ip;
+		s->stack_id = 0;
+		s->calls = 0;
+		s->mode = SITE_LEARNING;
+	}
+	/* Races between CPUs only cost an extra walk or a later switch. */
+	calls = s->calls++;
+	if (s->mode == SITE_FAST && calls % SITE_CHECK)
+		return s->stack_id;
+	sid = stack_id(ip, PT_REGS_SP(ctx), PT_REGS_FP(ctx));
+	if (s->mode == SITE_LEARNING) {
+		if (!s->stack_id)
+			s->stack_id = sid;
+		else if (sid != s->stack_id)
+			s->mode = SITE_FULL;
+		else if (calls + 1 >= SITE_LEARN)
+			s->mode = SITE_FAST;
+	} else if (s->mode == SITE_FAST && sid != s->stack_id) {
+		s->mode = SITE_FULL;
+	}
+	return sid;
+}
+
 /*
  * The attach cookie: kind in bits 0-7; in bits 8-15 how many bytes the
  * stack pointer at the probed instruction lies below the one at function
@@ -302,7 +373,7 @@ int BPF_KRETPROBE(alloc_exit)
 			return 0;
 	}
 	if (addr)
-		sid = stack_id(PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
+		sid = site_stack_id(ctx);
 
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
@@ -316,24 +387,25 @@ int BPF_KRETPROBE(alloc_exit)
 	rec->addr = addr;
 	rec->size = size;
 	rec->stack_id = sid;
-	rec->ts_ns = bpf_ktime_get_ns();
+	rec->ts_ns = 0; /* stamped at the drain: saves a helper call */
 	rec->old_addr = old;
 	bpf_ringbuf_submit(rec, submit_flags());
 	return 0;
 }
 
+/*
+ * No in-flight check here: a free made inside realloc (musl) or operator
+ * delete (a forwarder to free) only releases its block a moment before
+ * the outer call's record would, and the second release of an address is
+ * a no-op in the ledger.  Saves a task-storage lookup on every free.
+ */
 SEC("uprobe")
 int BPF_KPROBE(free_enter, void *ptr)
 {
 	struct lw_rec_free *rec;
-	struct inflight *f;
 
 	if (!ptr)
 		return 0;
-	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
-	if (in_allocator(f, entry_sp(ctx, bpf_get_attach_cookie(ctx))))
-		return 0; /* realloc's own free: its return record covers it */
-
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count(&drops.ringbuf_full);

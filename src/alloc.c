@@ -335,18 +335,18 @@ static int handle_record(void *ctx, void *data, size_t size)
 		const struct lw_rec_alloc *r = data;
 
 		if (r->old_addr)
-			lw_ledger__release(p->ledger, r->old_addr, r->ts_ns);
+			lw_ledger__release(p->ledger, r->old_addr, p->drain_ns);
+		/* Allocations carry no time: the drain's time is close
+		 * enough (50 ms) for ages and window segments. */
 		if (r->addr)
 			err = lw_ledger__alloc(p->ledger, r->kind, r->addr,
 					       r->size, site_id(p, r->stack_id),
-					       r->ts_ns);
+					       r->ts_ns ? r->ts_ns : p->drain_ns);
 		break;
 	}
 	case LW_REC_FREE: {
 		const struct lw_rec_free *r = data;
 
-		/* Frees carry no time: the drain time is close enough for
-		 * the window's end, and saves a helper call per free. */
 		lw_ledger__release(p->ledger, r->addr, p->drain_ns);
 		break;
 	}

@@ -390,6 +390,22 @@ static void place(int fd, struct lw_probe_point *p)
 }
 
 /*
+ * GCC's libstdc++ implements every operator delete as a call to free(),
+ * which is probed anyway: probing both would cost two probe hits per
+ * delete for one release.  (Its operator new is probed: from its return
+ * the stack starts in the user's code, while malloc's return would land
+ * inside libstdc++, which keeps no frame pointers.)  jemalloc and
+ * tcmalloc define their own operator delete, which does not call free.
+ */
+static bool forwards_to_free(const char *module)
+{
+	const char *base = strrchr(module, '/');
+
+	base = base ? base + 1 : module;
+	return !strncmp(base, "libstdc++.so", strlen("libstdc++.so"));
+}
+
+/*
  * Add the probe points of the ELF file open at fd.  -ENOEXEC if it is not
  * an executable or shared object, -EINVAL if libelf cannot read it.
  */
@@ -443,6 +459,8 @@ static int scan_fd(int fd, const char *module, const char *attach_path,
 			if (cv.c[j].size > size)
 				size = cv.c[j].size;
 		if (names[cv.c[i].idx].alias_only)
+			continue;
+		if (names[cv.c[i].idx].kind == LW_K_FREE && forwards_to_free(module))
 			continue;
 		/* A function outside any executable segment is not code. */
 		if (phdr_lookup(elf, cv.c[i].vaddr, &off, &flags) ||

@@ -507,9 +507,8 @@ int lw_ledger__report(struct lw_ledger *l, uint64_t now_ns,
 	r.window_end_s = end_s;
 	if (drops) {
 		r.drops = *drops;
-		/* free_lost is already part of ringbuf_full. */
+		/* free_lost and stack_rec_lost are parts of ringbuf_full. */
 		r.dropped_events = drops->ringbuf_full + drops->stack_failed +
-				   drops->stack_rec_lost +
 				   drops->inflight_failed;
 	}
 	r.unknown_frees = l->unknown_frees;

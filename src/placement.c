@@ -190,7 +190,7 @@ int lw_place_probe(const uint8_t *code, size_t len, uint32_t args_read,
 			ret->sp_adjust = (uint32_t)sp;
 			ret->emulated = true;
 			snprintf(ret->reason, sizeof(ret->reason),
-				 "+%u: past %s (straight-line) to an emulated instruction",
+				 "+%u: past %.40s (straight-line) to an emulated instruction",
 				 ret->offset, passed);
 			break;
 		}

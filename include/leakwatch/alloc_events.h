@@ -59,7 +59,7 @@ struct lw_rec_alloc {
 	__u64 addr;
 	__u64 size;
 	__u64 stack_id; /* hash of the user stack, see struct lw_rec_stack */
-	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	__u64 ts_ns; /* CLOCK_MONOTONIC, or 0: stamp it when drained */
 	__u64 old_addr;
 };
 
@@ -129,8 +129,8 @@ struct lw_rec_mremap {
  */
 struct lw_alloc_drops {
 	__u64 ringbuf_full; /* records lost: reservation failed */
-	__u64 stack_failed; /* bpf_get_stack() failed, stack_id = 0 */
-	__u64 stack_rec_lost; /* a new stack's record could not be sent */
+	__u64 stack_failed; /* no stack taken, stack_id = 0 */
+	__u64 stack_rec_lost; /* subset of ringbuf_full: a new stack's frames */
 	__u64 inflight_failed; /* no task storage for the in-flight call */
 	__u64 free_lost; /* subset of ringbuf_full: a free was lost */
 };

@@ -1168,6 +1168,270 @@ static void test_demo(void)
 	json_object_put(root);
 }
 
+/*
+ * Producers and consumers on threads (mt_workload), launched held at its
+ * entry: cross-thread frees, a thread-local cache, exact figures, and
+ * every free matches a block seen allocated.
+ */
+static void test_threads(void)
+{
+	const char *lw = env_path("LW_LEAKWATCH");
+	const char *exe = env_path("LW_MT_WORKLOAD");
+	struct expect ex[ARRAY_SIZE(wl_mt_sites)];
+	struct json_object *root, *alloc;
+	char json[PATH_MAX];
+	size_t nr;
+	int code;
+
+	if (!lw || !exe)
+		return;
+	tmp_path(json, sizeof(json), "report.json");
+	{
+		char *argv[] = { (char *)lw, "diagnose", "-d", "6", "--json",
+				 json, "--", (char *)exe, NULL };
+
+		code = run(argv, NULL, "threads", 6 + LW_TIMEOUT_S);
+	}
+	if (check_exit("threads", code, 0))
+		return;
+	root = load_report(json);
+	if (!root)
+		return;
+	check_header(root, "diagnose", 0, 1);
+	nr = expect_from(wl_mt_sites, ARRAY_SIZE(wl_mt_sites), WL_STEPS, "",
+			 "mt_workload.c", real(exe), ex);
+	check_sites(root, ex, nr, true, NULL);
+	alloc = jget(root, "allocations");
+	if (ju64(alloc, "unknown_frees"))
+		fail_diff_u64("allocations", "unknown_frees", 0,
+			      ju64(alloc, "unknown_frees"));
+	json_object_put(root);
+}
+
+/* Live figures summed over every site whose stack names func. */
+static void sum_func(struct json_object *root, const char *func,
+		     struct seen *s)
+{
+	struct json_object *sites = jget(jget(root, "allocations"), "sites");
+	struct expect one = { .func = func };
+	size_t i, n = json_object_array_length(sites);
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < n; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+		struct json_object *frame = NULL;
+
+		if (match_site(site, &one, 1, &frame) < 0)
+			continue;
+		s->nr_sites++;
+		s->count += ju64(site, "live_count");
+		s->bytes += ju64(site, "live_bytes");
+		s->total_allocs += ju64(site, "total_allocs");
+	}
+}
+
+/* The first line of s holding both needles, as a new string, or NULL. */
+static char *find_line(const char *s, const char *a, const char *b)
+{
+	const char *p = s;
+
+	while (*p) {
+		const char *eol = strchrnul(p, '\n');
+		char *line = strndup(p, eol - p);
+
+		if (line && strstr(line, a) && strstr(line, b))
+			return line;
+		free(line);
+		p = *eol ? eol + 1 : eol;
+	}
+	return NULL;
+}
+
+/*
+ * A malloc/free flood through a 1 MiB ring buffer: records may be lost,
+ * but never silently.  Either nothing was dropped and the figures are
+ * exact, or the drops add up, the text report warns, and the leak site's
+ * count is off by no more than the drops allow.  With stall_ms, leakwatch
+ * is stopped (SIGSTOP) that long once its probes are attached, so the
+ * ring fills while the flood goes on: that run must drop events.
+ */
+static void drops_run(const char *tag, int stall_ms)
+{
+	const char *lw = env_path("LW_LEAKWATCH");
+	const char *exe = env_path("LW_FLOOD_WORKLOAD");
+	struct json_object *root, *alloc, *drops;
+	uint64_t dropped, full, stack_failed, stack_lost, inflight, free_lost;
+	uint64_t made = WL_FLOOD_PAIRS + WL_FLOOD_LEAKS, sum, lo, hi;
+	struct expect ex[2];
+	struct seen seen;
+	char json[PATH_MAX], ready[PATH_MAX], path[PATH_MAX];
+	char name[64], what[128];
+	char *out, *warning;
+	pid_t lwp;
+	int code;
+
+	if (!lw || !exe)
+		return;
+	snprintf(name, sizeof(name), "%s.json", tag);
+	tmp_path(json, sizeof(json), name);
+	snprintf(name, sizeof(name), "%s.ready", tag);
+	tmp_path(ready, sizeof(ready), name);
+	{
+		char *plain[] = { (char *)lw, "diagnose", "--ring-mb", "1",
+				  "-d", "20", "--json", json, "--",
+				  (char *)exe, NULL };
+		char *stalled[] = { (char *)lw, "diagnose", "--ring-mb", "1",
+				    "-d", "20", "--json", json,
+				    "--ready-file", ready, "--", (char *)exe,
+				    NULL };
+
+		lwp = spawn(stall_ms ? stalled : plain, NULL, tag);
+	}
+	if (lwp < 0)
+		return;
+	if (stall_ms) {
+		if (!wait_file(ready, 30)) {
+			fail("%s: leakwatch never created its --ready-file", tag);
+			dump_file(tag, "err");
+			kill(lwp, SIGKILL);
+			waitpid(lwp, NULL, 0);
+			return;
+		}
+		kill(lwp, SIGSTOP);
+		sleep_ms(stall_ms);
+		kill(lwp, SIGCONT);
+		fprintf(stderr, "%s: leakwatch stopped for %d ms after attach\n",
+			tag, stall_ms);
+	}
+	code = wait_exit(lwp, 20 + LW_TIMEOUT_S, tag);
+	if (check_exit(tag, code, 0))
+		return;
+	root = load_report(json);
+	if (!root)
+		return;
+	/* The flood must end inside the window: all its leaks were made. */
+	check_header(root, "diagnose", 0, 1);
+	alloc = jget(root, "allocations");
+	drops = jget(alloc, "drops");
+	if (!alloc || !drops) {
+		fail("%s: report has no allocations.drops", tag);
+		goto out_put;
+	}
+	snprintf(path, sizeof(path), "%s/%s.out", tmpdir, tag);
+	out = read_all(path);
+	warning = find_line(out, "WARNING", "events dropped");
+	dropped = ju64(alloc, "dropped_events");
+	full = ju64(drops, "ringbuf_full");
+	stack_failed = ju64(drops, "stack_failed");
+	stack_lost = ju64(drops, "stack_rec_lost");
+	inflight = ju64(drops, "inflight_failed");
+	free_lost = ju64(drops, "free_lost");
+	sum_func(root, "flood_leak", &seen);
+	fprintf(stderr,
+		"%s: allocs %" PRIu64 ", frees %" PRIu64 ", unknown frees %" PRIu64 "; dropped_events %" PRIu64 " (ringbuf_full %" PRIu64 ", stack_failed %" PRIu64 ", stack_rec_lost %" PRIu64 ", inflight_failed %" PRIu64 ", free_lost %" PRIu64 "); flood_leak: %" PRIu64 " blocks, %" PRIu64 " bytes in %d site%s\n",
+		tag, ju64(alloc, "total_allocs"), ju64(alloc, "total_frees"),
+		ju64(alloc, "unknown_frees"), dropped, full, stack_failed,
+		stack_lost, inflight, free_lost, seen.count, seen.bytes,
+		seen.nr_sites, seen.nr_sites == 1 ? "" : "s");
+
+	if (!dropped) {
+		fprintf(stderr, "%s: branch 1: no event dropped, exact figures required\n",
+			tag);
+		if (stall_ms) {
+			snprintf(what, sizeof(what),
+				 "%s: events dropped while leakwatch was stopped",
+				 tag);
+			fail_diff(what, "> 0", "0");
+		}
+		ex[0] = (struct expect){ "flood_leak", WL_LEAK, "malloc",
+					 WL_FLOOD_LEAKS,
+					 WL_FLOOD_LEAKS * WL_FLOOD_LEAK_SIZE,
+					 "flood_workload.c", real(exe), false };
+		ex[1] = (struct expect){ "flood_churn", WL_FREED, NULL, 0, 0,
+					 "flood_workload.c", NULL, false };
+		check_sites(root, ex, 2, true, NULL);
+		if (ju64(alloc, "unknown_frees"))
+			fail_diff_u64("allocations", "unknown_frees", 0,
+				      ju64(alloc, "unknown_frees"));
+		if (ju64(alloc, "total_allocs") != made)
+			fail_diff_u64("allocations", "total_allocs", made,
+				      ju64(alloc, "total_allocs"));
+		if (ju64(alloc, "total_frees") != WL_FLOOD_PAIRS)
+			fail_diff_u64("allocations", "total_frees",
+				      WL_FLOOD_PAIRS,
+				      ju64(alloc, "total_frees"));
+		if (warning) {
+			snprintf(what, sizeof(what), "%s: text report", tag);
+			fail_diff(what, "no dropped-events warning", warning);
+		}
+		goto out_free;
+	}
+
+	fprintf(stderr, "%s: branch 2: %" PRIu64 " events dropped, the report must say so\n",
+		tag, dropped);
+	/* stack_rec_lost and free_lost are parts of ringbuf_full. */
+	sum = full + stack_failed + inflight;
+	if (sum != dropped)
+		fail_diff_u64("allocations",
+			      "dropped_events (ringbuf_full + stack_failed + inflight_failed)",
+			      sum, dropped);
+	/*
+	 * Every allocation made was seen or counted as lost: a lost record
+	 * that is neither a free nor a stack (both also counted in
+	 * ringbuf_full) is an allocation; inflight_failed ones sent none.
+	 */
+	if (free_lost + stack_lost > full) {
+		fail_diff_u64("allocations.drops",
+			      "free_lost + stack_rec_lost (part of ringbuf_full, at most)",
+			      full, free_lost + stack_lost);
+	} else {
+		uint64_t lost = full - free_lost - stack_lost + inflight;
+
+		fprintf(stderr, "%s: allocations: %" PRIu64 " seen + %" PRIu64 " lost, %" PRIu64 " made\n",
+			tag, ju64(alloc, "total_allocs"), lost, made);
+		if (ju64(alloc, "total_allocs") + lost != made)
+			fail_diff_u64("allocations",
+				      "total_allocs + lost allocation records",
+				      made, ju64(alloc, "total_allocs") + lost);
+	}
+	if (!warning) {
+		snprintf(what, sizeof(what), "%s: text report on stdout", tag);
+		fail_diff(what, "a line \"WARNING: N events dropped ...\"",
+			  "no such line");
+		dump_file(tag, "out");
+	} else {
+		fprintf(stderr, "%s: stdout: %s\n", tag, warning);
+	}
+	/* Lost allocations undercount, lost frees can make blocks look live. */
+	lo = dropped < WL_FLOOD_LEAKS ? WL_FLOOD_LEAKS - dropped : 0;
+	hi = WL_FLOOD_LEAKS + free_lost;
+	fprintf(stderr, "%s: flood_leak live_count %" PRIu64 " must lie in [%" PRIu64 ", %" PRIu64 "]\n",
+		tag, seen.count, lo, hi);
+	if (seen.count < lo || seen.count > hi) {
+		char e[96], a[32];
+
+		snprintf(e, sizeof(e), "in [%" PRIu64 ", %" PRIu64 "]", lo, hi);
+		snprintf(a, sizeof(a), "%" PRIu64, seen.count);
+		fail_diff("flood_leak: live_count", e, a);
+		print_sites(root);
+	}
+out_free:
+	free(warning);
+	free(out);
+out_put:
+	json_object_put(root);
+}
+
+/*
+ * The run as users would make it (drops only if leakwatch cannot keep up),
+ * then one that is made to drop, so both branches are exercised.
+ */
+static void test_drops(void)
+{
+	drops_run("drops", 0);
+	drops_run("drops_stalled", 1500);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1178,7 +1442,8 @@ static const struct {
 	{ "dlopen", test_dlopen },	   { "attach", test_attach },
 	{ "attach_mode", test_attach_mode }, { "sigterm", test_sigterm },
 	{ "errors", test_errors },	   { "deleted", test_deleted },
-	{ "demo", test_demo },
+	{ "demo", test_demo },		   { "threads", test_threads },
+	{ "drops", test_drops },
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag,

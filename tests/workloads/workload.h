@@ -2,7 +2,8 @@
 /* Copyright (c) 2026 The leakwatch authors */
 /*
  * Ground truth shared by the test workloads (alloc_workload.c,
- * cxx_workload.cc, dlopen_workload.c, leakplugin.c) and the integration
+ * cxx_workload.cc, dlopen_workload.c, leakplugin.c, mt_workload.c,
+ * flood_workload.c) and the integration
  * driver (tests/integration/test_alloc.c): the schedule, the size of every
  * request, and what each site must hold at the end.  docs/testing.md
  * prints the same table.
@@ -57,6 +58,34 @@
 
 /* leaky-demo. */
 #define WL_DEMO_AUDIT_SIZE 64 /* sizeof(struct audit_record) */
+
+/*
+ * mt_workload: WL_STEPS rounds, WL_STEP_MS apart, in lock step (a barrier
+ * starts and ends every round).  Each producer allocates a batch of
+ * blocks of its own size, which the consumers free; one block per
+ * producer and round leaks.  Every thread fills a thread-local cache
+ * once; consumer 0 callocs a token per round that producer 0 frees in
+ * the next round.
+ */
+#define WL_MT_PRODUCERS 4
+#define WL_MT_CONSUMERS 2
+#define WL_MT_THREADS (WL_MT_PRODUCERS + WL_MT_CONSUMERS)
+#define WL_MT_BATCH 50 /* blocks per producer and round, freed by consumers */
+#define WL_MT_BATCH_SIZE(i) (48 + 16 * (i)) /* producer i: 48, 64, 80, 96 */
+#define WL_MT_LEAK_SIZE 72 /* thread_leak: per producer and round, kept */
+#define WL_MT_CACHE_COUNT 8 /* thread_cache_fill: per thread, at start */
+#define WL_MT_CACHE_SIZE 160
+#define WL_MT_TOKEN_NMEMB 3 /* round_token: calloc(3, 40) per round */
+#define WL_MT_TOKEN_SIZE 40
+
+/*
+ * flood_workload: WL_FLOOD_PAIRS malloc/free pairs as fast as possible,
+ * with one leaked block every WL_FLOOD_PAIRS / WL_FLOOD_LEAKS pairs.
+ */
+#define WL_FLOOD_PAIRS 2000000
+#define WL_FLOOD_SIZE 32
+#define WL_FLOOD_LEAKS 1000
+#define WL_FLOOD_LEAK_SIZE 24
 
 enum wl_class {
 	WL_LEAK, /* verdict "leak", exact live figures */
@@ -119,6 +148,18 @@ static const struct wl_site wl_cxx_sites[] = {
 	{ "churn_strings", WL_FREED, NULL, NULL, 0, 0, 0, 0 },
 	{ "churn_map", WL_FREED, NULL, NULL, 0, 0, 0, 0 },
 	{ "fill_vector_once", WL_NOT_LEAK, NULL, NULL, 0, 0, 0, 0 },
+};
+
+/* mt_workload, per round (steps = rounds). */
+static const struct wl_site wl_mt_sites[] = {
+	{ "thread_leak", WL_LEAK, "malloc", NULL, WL_MT_PRODUCERS,
+	  WL_MT_PRODUCERS * WL_MT_LEAK_SIZE, 0, 0 },
+	{ "thread_cache_fill", WL_KEPT, "malloc", NULL, 0, 0,
+	  WL_MT_THREADS * WL_MT_CACHE_COUNT,
+	  WL_MT_THREADS * WL_MT_CACHE_COUNT * WL_MT_CACHE_SIZE },
+	{ "round_token", WL_KEPT, "calloc", NULL, 0, 0, 1,
+	  WL_MT_TOKEN_NMEMB * WL_MT_TOKEN_SIZE },
+	{ "producer_alloc", WL_FREED, NULL, NULL, 0, 0, 0, 0 },
 };
 
 #endif /* LW_WORKLOAD_H */
