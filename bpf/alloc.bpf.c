@@ -26,6 +26,15 @@ const volatile __u64 targ_wakeup_bytes = 1 << 20;
 /* How far above the stack pointer a frame may lie (thread stacks are 8 MiB
  * by default; the main thread's may grow larger). */
 const volatile __u64 targ_stack_span = 64 << 20;
+/*
+ * Sampling (0: off).  Like tcmalloc and Go, by bytes: each thread counts
+ * down a number of bytes drawn from an exponential distribution of mean
+ * targ_sample_bytes, and the allocation that crosses zero is sampled, so a
+ * block of size s is sampled with probability 1 - exp(-s / mean).  The
+ * draws come precomputed from userspace (no logarithm in BPF).
+ */
+const volatile __u64 targ_sample_bytes = 0;
+const volatile __u64 targ_sample_draws[LW_SAMPLE_DRAWS] = {};
 
 struct lw_alloc_drops drops = {};
 
@@ -55,6 +64,8 @@ struct inflight {
 	__u32 kind;
 	__u32 sys; /* enum sys_pending */
 	__u64 sys_arg[3];
+	__s64 sample_left; /* bytes until this thread's next sample */
+	__u64 sample_armed; /* sample_left was drawn */
 };
 
 struct {
@@ -63,6 +74,15 @@ struct {
 	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
+
+/* Sampling: addresses of the sampled live blocks; frees of other
+ * addresses are dropped in BPF.  Sized by userspace (1 when off). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u8);
+} sampled SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -340,6 +360,35 @@ int BPF_KPROBE(alloc_enter)
 	return 0;
 }
 
+static __always_inline __u64 sample_draw(void)
+{
+	__u32 i = bpf_get_prandom_u32() & (LW_SAMPLE_DRAWS - 1);
+
+	return targ_sample_draws[i];
+}
+
+/* Does this allocation cross the thread's sampling point?  A sampled
+ * block is remembered, so that only its free is reported. */
+static __always_inline int take_sample(struct inflight *f, __u64 size,
+				       __u64 addr)
+{
+	__u8 one = 1;
+
+	if (!f->sample_armed) {
+		f->sample_left = sample_draw();
+		f->sample_armed = 1;
+	}
+	f->sample_left -= size;
+	if (f->sample_left > 0)
+		return 0;
+	f->sample_left = sample_draw();
+	if (bpf_map_update_elem(&sampled, &addr, &one, BPF_ANY)) {
+		count(&drops.sampled_lost);
+		return 0;
+	}
+	return 1;
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(alloc_exit)
 {
@@ -370,6 +419,16 @@ int BPF_KRETPROBE(alloc_exit)
 		/* realloc(p, 0) frees p; any other NULL is a failure that
 		 * leaves the old block alone. */
 		if (!old || size)
+			return 0;
+	}
+	if (targ_sample_bytes) {
+		/* Only sampled blocks are in the ledger: an old block that
+		 * was not sampled needs no release. */
+		if (old && bpf_map_delete_elem(&sampled, &old))
+			old = 0;
+		if (addr && !take_sample(f, size, addr))
+			addr = 0;
+		if (!addr && !old)
 			return 0;
 	}
 	if (addr)
@@ -405,6 +464,9 @@ int BPF_KPROBE(free_enter, void *ptr)
 	struct lw_rec_free *rec;
 
 	if (!ptr)
+		return 0;
+	/* Sampling: one hash delete decides, and most frees stop here. */
+	if (targ_sample_bytes && bpf_map_delete_elem(&sampled, &ptr))
 		return 0;
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* process_vm_readv() */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,38 @@ struct lw_uprobe_multi_attr {
 	__u32 pad;
 };
 
+/* Sampled blocks remembered at once (each costs ~100 bytes of kernel
+ * memory); beyond it samples are counted as lost. */
+#define SAMPLED_MAX (1u << 20)
+
+/*
+ * Exponential draws of mean `mean` bytes for the BPF side to pick from at
+ * random: -ln(U), U uniform in (0, 1].  The table is rescaled so its own
+ * mean is exactly `mean`: a finite table's mean is off by ~1/sqrt(n), and
+ * that error would bias every estimate of the session the same way.
+ */
+static void fill_draws(volatile __u64 *draws, uint64_t mean)
+{
+	static double raw[LW_SAMPLE_DRAWS];
+	unsigned short seed[3];
+	struct timespec ts;
+	double sum = 0, v;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	seed[0] = (unsigned short)ts.tv_nsec;
+	seed[1] = (unsigned short)(ts.tv_nsec >> 16);
+	seed[2] = (unsigned short)getpid();
+	for (i = 0; i < LW_SAMPLE_DRAWS; i++) {
+		raw[i] = -log(1.0 - erand48(seed)); /* 1 - [0, 1) = (0, 1] */
+		sum += raw[i];
+	}
+	for (i = 0; i < LW_SAMPLE_DRAWS; i++) {
+		v = raw[i] * (double)mean * LW_SAMPLE_DRAWS / sum;
+		draws[i] = v < 1 ? 1 : (__u64)(v + 0.5);
+	}
+}
+
 static struct alloc_bpf *open_skel(const struct lw_alloc_probe_opts *o,
 				   size_t ring, bool multi)
 {
@@ -93,6 +126,12 @@ static struct alloc_bpf *open_skel(const struct lw_alloc_probe_opts *o,
 	/* Wake the reader early once a quarter of the ring is pending. */
 	skel->rodata->targ_wakeup_bytes = ring / 4;
 	err = bpf_map__set_max_entries(skel->maps.events, ring);
+	if (!err && o->sample_bytes) {
+		skel->rodata->targ_sample_bytes = o->sample_bytes;
+		fill_draws(skel->rodata->targ_sample_draws, o->sample_bytes);
+		err = bpf_map__set_max_entries(skel->maps.sampled,
+					       SAMPLED_MAX);
+	}
 	if (!err && multi) {
 		bpf_program__set_expected_attach_type(skel->progs.alloc_enter,
 						      LW_BPF_TRACE_UPROBE_MULTI);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "leakwatch/alloc_events.h"
 
@@ -24,6 +25,9 @@ struct lw_alloc_probe_opts {
 	/* frame sizes of syscall wrappers (mmap stacks); not owned */
 	struct lw_symbolizer *sym;
 	size_t ring_bytes; /* ring buffer size, power of two; 0 = 32 MiB */
+	/* 0: trace every allocation.  Else sample one per this many bytes
+	 * on average (the ledger must scale with the same value). */
+	uint64_t sample_bytes;
 };
 
 /* Open and load the BPF object for pid.  NULL with errno set. */

@@ -5,6 +5,7 @@
  * the report built from it; pairs with ledger.h.  Verdicts: trend.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,10 @@ struct site {
 	uint32_t kind; /* of the first allocation; 0 before any */
 	unsigned nr_ips; /* 0 until the stack record arrives (maybe never) */
 	uint64_t live_count, live_bytes;
+	/* Sampling: what live blocks stand for beyond themselves, i.e. the
+	 * sum of (weight - 1) and (weight - 1) * size.  Kept apart so mmap
+	 * region splits (weight 1) never touch it. */
+	double extra_count, extra_bytes;
 	uint64_t total_allocs, total_frees, total_bytes;
 	struct lw_point *series;
 	size_t nr_series, series_alloc;
@@ -45,6 +50,7 @@ struct lw_ledger {
 	uint64_t t0_ns;
 	unsigned segments;
 	unsigned series_cap;
+	uint64_t sample_bytes;
 	struct lw_hmap *blocks; /* addr -> struct block */
 	struct lw_hmap *site_of; /* stack_id -> uint32_t index into sites[] */
 	struct site *sites;
@@ -78,6 +84,7 @@ struct lw_ledger *lw_ledger__new(uint64_t t0_ns,
 	/* Halving a full series must leave room for the new point. */
 	if (l->series_cap < 2)
 		l->series_cap = 2;
+	l->sample_bytes = opts ? opts->sample_bytes : 0;
 	l->blocks = lw_hmap__new(sizeof(struct block), 4096);
 	l->site_of = lw_hmap__new(sizeof(uint32_t), 256);
 	if (!l->blocks || !l->site_of) {
@@ -175,21 +182,54 @@ int lw_ledger__add_stack(struct lw_ledger *l, uint64_t stack_id,
 	return 0;
 }
 
-static void site_add(struct site *s, uint32_t kind, uint64_t size)
+/* How many blocks a sampled block of this size stands for (1: exact). */
+static double weight(const struct lw_ledger *l, uint64_t size)
+{
+	double p;
+
+	if (!l->sample_bytes || !size)
+		return 1;
+	p = -expm1(-(double)size / (double)l->sample_bytes);
+	return p > 0 ? 1 / p : 1;
+}
+
+static void site_add(struct site *s, uint32_t kind, uint64_t size, double w)
 {
 	if (!s->total_allocs)
 		s->kind = kind;
 	s->live_count++;
 	s->live_bytes += size;
+	s->extra_count += w - 1;
+	s->extra_bytes += (w - 1) * size;
 	s->total_allocs++;
 	s->total_bytes += size;
 }
 
-static void site_remove(struct site *s, uint64_t size)
+static void site_remove(struct site *s, uint64_t size, double w)
 {
 	s->live_count--;
 	s->live_bytes -= size;
+	s->extra_count -= w - 1;
+	s->extra_bytes -= (w - 1) * size;
+	/* Back to exactly nothing: no rounding residue on an empty site. */
+	if (!s->live_count)
+		s->extra_count = s->extra_bytes = 0;
 	s->total_frees++;
+}
+
+/* A site's live amount as reported: estimates when sampling. */
+static uint64_t est_count(const struct site *s)
+{
+	double v = (double)s->live_count + s->extra_count;
+
+	return v > 0 ? (uint64_t)llround(v) : 0;
+}
+
+static uint64_t est_bytes(const struct site *s)
+{
+	double v = (double)s->live_bytes + s->extra_bytes;
+
+	return v > 0 ? (uint64_t)llround(v) : 0;
 }
 
 int lw_ledger__alloc(struct lw_ledger *l, uint32_t kind, uint64_t addr,
@@ -211,12 +251,12 @@ int lw_ledger__alloc(struct lw_ledger *l, uint32_t kind, uint64_t addr,
 		return -ENOMEM;
 	/* Still live: its free was lost, so the old block is gone. */
 	if (!created)
-		site_remove(&l->sites[b->site], b->size);
+		site_remove(&l->sites[b->site], b->size, weight(l, b->size));
 	b->size = size;
 	b->ts_ns = ts_ns;
 	b->site = idx;
 	b->kind = kind;
-	site_add(&l->sites[idx], kind, size);
+	site_add(&l->sites[idx], kind, size, weight(l, size));
 	return 0;
 }
 
@@ -229,7 +269,7 @@ void lw_ledger__release(struct lw_ledger *l, uint64_t addr, uint64_t ts_ns)
 		l->unknown_frees++;
 		return;
 	}
-	site_remove(&l->sites[b.site], b.size);
+	site_remove(&l->sites[b.site], b.size, weight(l, b.size));
 }
 
 /* [addr, addr + len) saturating at the top of the address space. */
@@ -308,7 +348,7 @@ static void regions_cut(struct lw_ledger *l, uint64_t start, uint64_t end)
 		i++;
 	}
 	for (j = i; j < l->nr_regions && r[j].end <= end; j++)
-		site_remove(&l->sites[r[j].site], r[j].end - r[j].start);
+		site_remove(&l->sites[r[j].site], r[j].end - r[j].start, 1);
 	if (j < l->nr_regions && r[j].start < end) {
 		l->sites[r[j].site].live_bytes -= end - r[j].start;
 		r[j].start = end;
@@ -331,7 +371,7 @@ static void regions_add(struct lw_ledger *l, uint64_t start, uint64_t end,
 	r[i].ts_ns = ts_ns;
 	r[i].site = site;
 	l->nr_regions++;
-	site_add(&l->sites[site], LW_K_MMAP, end - start);
+	site_add(&l->sites[site], LW_K_MMAP, end - start, 1);
 }
 
 int lw_ledger__mmap(struct lw_ledger *l, uint64_t addr, uint64_t len,
@@ -447,8 +487,8 @@ void lw_ledger__sample(struct lw_ledger *l, uint64_t now_ns)
 	for (i = 0; i < l->nr_sites; i++) {
 		struct site *s = &l->sites[i];
 
-		p.bytes = s->live_bytes;
-		p.count = s->live_count;
+		p.bytes = est_bytes(s);
+		p.count = est_count(s);
 		series_append(s, l->series_cap, &p);
 	}
 }
@@ -505,11 +545,13 @@ int lw_ledger__report(struct lw_ledger *l, uint64_t now_ns,
 		end_s = now_s;
 	r.window_start_s = 0;
 	r.window_end_s = end_s;
+	r.sample_bytes = l->sample_bytes;
 	if (drops) {
 		r.drops = *drops;
 		/* free_lost and stack_rec_lost are parts of ringbuf_full. */
 		r.dropped_events = drops->ringbuf_full + drops->stack_failed +
-				   drops->inflight_failed;
+				   drops->inflight_failed +
+				   drops->sampled_lost;
 	}
 	r.unknown_frees = l->unknown_frees;
 
@@ -554,15 +596,15 @@ int lw_ledger__report(struct lw_ledger *l, uint64_t now_ns,
 			.t_end = end_s,
 			.nr_segments = n,
 			.survivors = &surv[i * n],
-			.end_bytes = s->live_bytes,
-			.end_count = s->live_count,
+			.end_bytes = est_bytes(s),
+			.end_count = est_count(s),
 		};
 		struct lw_trend_result tr;
 		struct lw_site_report *o;
 		double age;
 
-		r.live_bytes += s->live_bytes;
-		r.live_count += s->live_count;
+		r.live_bytes += est_bytes(s);
+		r.live_count += est_count(s);
 		r.total_allocs += s->total_allocs;
 		r.total_frees += s->total_frees;
 		if (!s->live_count)
@@ -572,8 +614,9 @@ int lw_ledger__report(struct lw_ledger *l, uint64_t now_ns,
 		o->verdict = tr.verdict;
 		o->kind = s->kind;
 		o->stack_id = s->stack_id;
-		o->live_count = s->live_count;
-		o->live_bytes = s->live_bytes;
+		o->live_count = est_count(s);
+		o->live_bytes = est_bytes(s);
+		o->sampled_live_count = s->live_count;
 		o->total_allocs = s->total_allocs;
 		o->total_frees = s->total_frees;
 		o->total_bytes = s->total_bytes;

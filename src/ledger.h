@@ -19,6 +19,9 @@ struct lw_ledger;
 struct lw_ledger_opts {
 	unsigned segments; /* window segments for verdicts; 0 = 4 */
 	unsigned series_cap; /* points kept per site; 0 = 512 (then halved) */
+	/* 0: exact.  Else heap blocks are samples, each standing for
+	 * 1 / (1 - exp(-size / sample_bytes)) blocks (model.h). */
+	uint64_t sample_bytes;
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ enum {
 	OPT_RING_MB,
 	OPT_READY_FILE,
 	OPT_ENV,
+	OPT_SAMPLE,
 };
 
 #define MAX_CMD_ENV 64
@@ -85,6 +87,9 @@ static const struct argp_option opts[] = {
 	  "Ring buffer size in MiB, a power of two (32)", 0 },
 	{ "ready-file", OPT_READY_FILE, "PATH", 0,
 	  "Create PATH once the probes are attached (for scripts)", 0 },
+	{ "sample-bytes", OPT_SAMPLE, "BYTES", 0,
+	  "Sample one allocation per BYTES on average (e.g. 512K) instead of tracing all; figures become estimates",
+	  0 },
 	{ "env", OPT_ENV, "VAR=VALUE", 0,
 	  "Set VAR in the environment of CMD only, e.g. LD_PRELOAD=libjemalloc.so.2 (repeatable)",
 	  0 },
@@ -112,6 +117,43 @@ static int parse_long(const char *s, long min, long max, long *ret)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* "512K", "2M", "4096": bytes, with a binary K/M/G suffix. */
+static int parse_bytes(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end || !v || v > (1ull << 40))
 		return -EINVAL;
 	*ret = v;
 	return 0;
@@ -166,6 +208,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_READY_FILE:
 		env.s.ready_file = arg;
+		break;
+	case OPT_SAMPLE:
+		if (parse_bytes(arg, &env.s.sample_bytes))
+			argp_error(state, "invalid sample size \"%s\"", arg);
 		break;
 	case OPT_ENV:
 		if (!strchr(arg, '=') || arg[0] == '=')

@@ -47,7 +47,11 @@ struct lw_site_report {
 	enum lw_verdict verdict;
 	uint32_t kind; /* enum lw_alloc_kind of the site's first allocation */
 	uint64_t stack_id; /* 0: stack unknown */
+	/* Sampled sessions: live_* are estimates (scaled as described at
+	 * lw_alloc_report.sample_bytes); sampled_live_count is the raw
+	 * number of sampled blocks behind them.  Exact sessions: equal. */
 	uint64_t live_count, live_bytes;
+	uint64_t sampled_live_count;
 	uint64_t total_allocs, total_frees; /* since the session start */
 	uint64_t total_bytes; /* allocated since the session start */
 	double growth_bytes_per_s; /* least-squares slope over the window */
@@ -64,6 +68,14 @@ struct lw_site_report {
 };
 
 struct lw_alloc_report {
+	/*
+	 * 0: every allocation traced, figures exact.  Otherwise the mean
+	 * number of bytes between sampled allocations: a block of size s was
+	 * sampled with probability 1 - exp(-s / sample_bytes) and counts as
+	 * 1 / that probability blocks (as tcmalloc and Go's pprof scale), so
+	 * live_* and growth are estimates.  mmap blocks are never sampled.
+	 */
+	uint64_t sample_bytes;
 	uint64_t live_bytes, live_count; /* over all sites */
 	uint64_t total_allocs, total_frees;
 	uint64_t unknown_frees; /* frees of blocks not seen allocated */

@@ -231,6 +231,7 @@ static int site_to_json(struct json_object *sites,
 	    add_str(o, "kind", lw_alloc_kind_name(s->kind)) ||
 	    add_u64(o, "live_count", s->live_count) ||
 	    add_u64(o, "live_bytes", s->live_bytes) ||
+	    add_u64(o, "sampled_live_count", s->sampled_live_count) ||
 	    add_u64(o, "total_allocs", s->total_allocs) ||
 	    add_u64(o, "total_frees", s->total_frees) ||
 	    add_u64(o, "total_bytes", s->total_bytes) ||
@@ -263,7 +264,7 @@ static int site_to_json(struct json_object *sites,
 static int alloc_to_json(struct json_object *parent,
 			 const struct lw_alloc_report *a)
 {
-	struct json_object *o, *drops, *window, *verdicts, *sites;
+	struct json_object *o, *drops, *window, *verdicts, *sites, *sampling;
 	uint64_t nr_verdict[3] = { 0 };
 	size_t i;
 
@@ -272,6 +273,12 @@ static int alloc_to_json(struct json_object *parent,
 			nr_verdict[a->sites[i].verdict]++;
 
 	if (add_child(parent, "allocations", json_object_new_object(), &o) ||
+	    (a->sample_bytes ?
+		     add_child(o, "sampling", json_object_new_object(),
+			       &sampling) ||
+			     add_u64(sampling, "mean_bytes", a->sample_bytes) ||
+			     add_bool(sampling, "estimates", true) :
+		     obj_add(o, "sampling", NULL)) ||
 	    add_u64(o, "live_bytes", a->live_bytes) ||
 	    add_u64(o, "live_count", a->live_count) ||
 	    add_u64(o, "total_allocs", a->total_allocs) ||
@@ -284,6 +291,7 @@ static int alloc_to_json(struct json_object *parent,
 	    add_u64(drops, "stack_rec_lost", a->drops.stack_rec_lost) ||
 	    add_u64(drops, "inflight_failed", a->drops.inflight_failed) ||
 	    add_u64(drops, "free_lost", a->drops.free_lost) ||
+	    add_u64(drops, "sampled_lost", a->drops.sampled_lost) ||
 	    add_child(o, "window", json_object_new_object(), &window) ||
 	    add_double(window, "start_s", a->window_start_s) ||
 	    add_double(window, "end_s", a->window_end_s) ||
@@ -595,6 +603,7 @@ static void print_drops(const struct text *t, const struct lw_alloc_report *a)
 		{ "stack capture failed", a->drops.stack_failed },
 		{ "stack record lost", a->drops.stack_rec_lost },
 		{ "no in-flight slot", a->drops.inflight_failed },
+		{ "sample set full", a->drops.sampled_lost },
 	};
 	char n[NUMBUF];
 	const char *sep = " (";
@@ -654,6 +663,10 @@ static void print_summary(const struct text *t, const struct lw_report *r)
 	fprintf(t->f, " (analysis window %s to %s)\n",
 		fmt_duration(a->window_start_s, d1, sizeof(d1)),
 		fmt_duration(a->window_end_s, d2, sizeof(d2)));
+	if (a->sample_bytes)
+		fprintf(t->f,
+			"sampled: one allocation per %s on average; blocks and bytes are estimates, allocs/frees count samples\n",
+			lw_fmt_bytes((double)a->sample_bytes, b, sizeof(b)));
 }
 
 /* The cells of one table row, formatted once to size the columns. */

@@ -423,6 +423,7 @@ static void touch(const char *path)
 int lw_session__run(const struct lw_session_opts *o)
 {
 	struct lw_alloc_probe_opts popts = { 0 };
+	struct lw_ledger_opts lopts = { 0 };
 	struct session s = {
 		.o = o,
 		.epfd = -1,
@@ -444,7 +445,8 @@ int lw_session__run(const struct lw_session_opts *o)
 	read_target_info(&s);
 
 	s.t0_ns = now_ns();
-	s.ledger = lw_ledger__new(s.t0_ns, NULL);
+	lopts.sample_bytes = o->sample_bytes;
+	s.ledger = lw_ledger__new(s.t0_ns, &lopts);
 	if (!s.ledger) {
 		err = -errno;
 		goto out;
@@ -460,6 +462,7 @@ int lw_session__run(const struct lw_session_opts *o)
 	popts.ledger = s.ledger;
 	popts.sym = s.sym;
 	popts.ring_bytes = o->ring_bytes;
+	popts.sample_bytes = o->sample_bytes;
 	s.probe = lw_alloc_probe__new(&popts);
 	if (!s.probe) {
 		err = -errno;

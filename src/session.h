@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "report.h"
 
@@ -29,6 +30,7 @@ struct lw_session_opts {
 	const char *json_path; /* NULL, "-" (stdout) or a file */
 	const char *ready_file; /* created once probes are attached */
 	size_t ring_bytes; /* 0 = default */
+	uint64_t sample_bytes; /* 0: exact; else sample one per N bytes */
 	struct lw_text_opts text;
 };
 

@@ -17,6 +17,8 @@
 #define LW_MAX_STACK 32
 /* Words above the user sp sent with syscall stacks, see lw_rec_mmap. */
 #define LW_SP_WORDS 32
+/* Precomputed exponential draws for sampling (targ_sample_draws). */
+#define LW_SAMPLE_DRAWS 4096
 
 /*
  * What an allocator entry point does with its arguments.  The kind travels
@@ -133,6 +135,7 @@ struct lw_alloc_drops {
 	__u64 stack_rec_lost; /* subset of ringbuf_full: a new stack's frames */
 	__u64 inflight_failed; /* no task storage for the in-flight call */
 	__u64 free_lost; /* subset of ringbuf_full: a free was lost */
+	__u64 sampled_lost; /* sampling: the set of sampled blocks was full */
 };
 
 #ifndef __bpf__
@@ -144,7 +147,7 @@ _Static_assert(sizeof(struct lw_rec_mmap) == 40 + 8 * (LW_MAX_STACK + LW_SP_WORD
 	       "lw_rec_mmap layout");
 _Static_assert(sizeof(struct lw_rec_munmap) == 24, "lw_rec_munmap layout");
 _Static_assert(sizeof(struct lw_rec_mremap) == 40, "lw_rec_mremap layout");
-_Static_assert(sizeof(struct lw_alloc_drops) == 40, "lw_alloc_drops layout");
+_Static_assert(sizeof(struct lw_alloc_drops) == 48, "lw_alloc_drops layout");
 #endif
 
 #endif /* LEAKWATCH_ALLOC_EVENTS_H */

@@ -4,6 +4,7 @@
  * Unit tests for src/ledger.c: exact per-site accounting of heap blocks and
  * anonymous mappings, series decimation, and reports on synthetic timelines.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -545,6 +546,60 @@ out:
 	lw_ledger__free(l);
 }
 
+/*
+ * Sampling: each live heap block stands for 1 / (1 - exp(-size / mean))
+ * blocks; mmap regions are never sampled (weight 1); a released block
+ * takes its weight away exactly.
+ */
+static void test_sampling_weights(void)
+{
+	struct lw_ledger_opts o = { .sample_bytes = 1000 };
+	struct lw_ledger *l = lw_ledger__new(T0, &o);
+	struct lw_alloc_report r = {};
+	double w = 1 / (1 - exp(-1.0)); /* 1.58198 for size == mean */
+
+	if (!ASSERT_NOT_NULL(l, "new"))
+		return;
+	ASSERT_OK(lw_ledger__alloc(l, LW_K_MALLOC, 0x1000, 1000, 7, T0 + 1),
+		  "alloc");
+	ASSERT_OK(lw_ledger__alloc(l, LW_K_MALLOC, 0x2000, 1000, 7, T0 + 2),
+		  "alloc");
+	ASSERT_OK(lw_ledger__mmap(l, 0x100000, 8192, 0, 9, T0 + 3), "mmap");
+	if (ASSERT_OK(lw_ledger__report(l, T0 + 10, NULL, &r), "report")) {
+		ASSERT_U64_EQ(r.sample_bytes, 1000, "sample_bytes");
+		ASSERT_EQ(r.nr_sites, 2, "sites");
+		/* 2 * 1.582 = 3.16 -> 3 blocks, 3164 bytes; mmap exact */
+		ASSERT_U64_EQ(r.live_count, (uint64_t)llround(2 * w) + 1,
+			      "total count");
+		ASSERT_U64_EQ(r.live_bytes,
+			      (uint64_t)llround(2 * w * 1000) + 8192,
+			      "total bytes");
+		for (size_t i = 0; i < r.nr_sites; i++) {
+			const struct lw_site_report *s = &r.sites[i];
+
+			if (s->stack_id == 7) {
+				ASSERT_U64_EQ(s->sampled_live_count, 2, "raw");
+				ASSERT_U64_EQ(s->live_bytes,
+					      (uint64_t)llround(2 * w * 1000),
+					      "heap estimate");
+			} else {
+				ASSERT_U64_EQ(s->live_count, 1, "mmap count");
+				ASSERT_U64_EQ(s->live_bytes, 8192, "mmap bytes");
+			}
+		}
+	}
+	lw_alloc_report__clear(&r);
+	/* Releasing both leaves nothing, not a rounding residue. */
+	lw_ledger__release(l, 0x1000, T0 + 11);
+	lw_ledger__release(l, 0x2000, T0 + 12);
+	if (ASSERT_OK(lw_ledger__report(l, T0 + 20, NULL, &r), "report 2")) {
+		ASSERT_EQ(r.nr_sites, 1, "only the mmap site");
+		ASSERT_U64_EQ(r.live_bytes, 8192, "mmap only");
+	}
+	lw_alloc_report__clear(&r);
+	lw_ledger__free(l);
+}
+
 int main(void)
 {
 	static const struct lwt_case cases[] = {
@@ -557,6 +612,7 @@ int main(void)
 		LWT_CASE(test_stacks),
 		LWT_CASE(test_series_halving),
 		LWT_CASE(test_report_timeline),
+		LWT_CASE(test_sampling_weights),
 		LWT_CASE(test_window_edges),
 	};
 

@@ -503,7 +503,7 @@ static void test_json_drops(void)
 	struct fixture fx;
 
 	fixture_init(&fx);
-	fx.r.alloc.drops = (struct lw_alloc_drops){ 1200, 34, 5, 6, 300 };
+	fx.r.alloc.drops = (struct lw_alloc_drops){ 1200, 34, 5, 6, 300, 0 };
 	/* stack_rec_lost and free_lost are parts of ringbuf_full. */
 	fx.r.alloc.dropped_events = 1200 + 34 + 6;
 	doc = roundtrip(&fx.r);
@@ -669,7 +669,7 @@ static void test_text_drops(void)
 	char *out;
 
 	fixture_init(&fx);
-	fx.r.alloc.drops = (struct lw_alloc_drops){ 1200, 34, 0, 0, 300 };
+	fx.r.alloc.drops = (struct lw_alloc_drops){ 1200, 34, 0, 0, 300, 0 };
 	fx.r.alloc.dropped_events = 1234;
 	out = render_text(&fx.r, NULL);
 	if (!out)

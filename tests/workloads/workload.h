@@ -162,4 +162,20 @@ static const struct wl_site wl_mt_sites[] = {
 	{ "producer_alloc", WL_FREED, NULL, NULL, 0, 0, 0, 0 },
 };
 
+/*
+ * sample_workload (leakwatch --sample-bytes): WL_STEPS steps; each leaks
+ * WL_SAMPLE_LEAK_PER_STEP blocks of WL_SAMPLE_LEAK_SIZE bytes and frees
+ * WL_SAMPLE_CHURN_PER_STEP blocks at once; step 0 holds a table.  At a
+ * mean of WL_SAMPLE_MEAN bytes the leak yields ~1,210 samples (each 1 KiB
+ * block is sampled with probability 1 - exp(-1024 / 16384) = 6.1%), so
+ * its estimate's relative standard deviation is ~2.7%.
+ */
+#define WL_SAMPLE_MEAN 16384
+#define WL_SAMPLE_LEAK_PER_STEP 500
+#define WL_SAMPLE_LEAK_SIZE 1024
+#define WL_SAMPLE_CHURN_PER_STEP 2000
+#define WL_SAMPLE_CHURN_SIZE 256
+#define WL_SAMPLE_HOLD_COUNT 8000
+#define WL_SAMPLE_HOLD_SIZE 4096
+
 #endif /* LW_WORKLOAD_H */
