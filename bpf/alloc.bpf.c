@@ -164,6 +164,16 @@ static __always_inline __u64 submit_flags(void)
 }
 
 /*
+ * The hot records (allocations, frees) look at the ring's fill level only
+ * now and then: the query costs a few percent of a probe, and one check
+ * in 64 allocations is plenty to wake the reader before the ring fills.
+ */
+static __always_inline __u64 hot_submit_flags(__u32 tick)
+{
+	return (tick & 63) ? BPF_RB_NO_WAKEUP : submit_flags();
+}
+
+/*
  * Walk the frame-pointer chain by hand instead of bpf_get_stack(): the
  * kernel's walk follows %rbp wherever it points, and in code built without
  * frame pointers %rbp holds data, so every call would yield different
@@ -248,14 +258,17 @@ static __always_inline __u64 stack_id(__u64 ip, __u64 sp, __u64 fp)
 	return h;
 }
 
-/* The stack id of this allocation: from the call-site cache or a walk. */
-static __always_inline __u64 site_stack_id(struct pt_regs *ctx)
+/* The stack id of this allocation: from the call-site cache or a walk.
+ * *ret_calls: the site's call count (a cheap tick for hot_submit_flags). */
+static __always_inline __u64 site_stack_id(struct pt_regs *ctx,
+					   __u32 *ret_calls)
 {
 	__u64 ip = PT_REGS_IP(ctx), sid;
 	__u32 idx = (__u32)((ip ^ (ip >> 17)) * 0x9e3779b1u) & (SITE_SLOTS - 1);
 	struct site_slot *s;
 	__u32 calls;
 
+	*ret_calls = 0;
 	s = bpf_map_lookup_elem(&site_cache, &idx);
 	if (!s)
 		return stack_id(ip, PT_REGS_SP(ctx), PT_REGS_FP(ctx));
@@ -268,6 +281,7 @@ static __always_inline __u64 site_stack_id(struct pt_regs *ctx)
 	}
 	/* Races between CPUs only cost an extra walk or a later switch. */
 	calls = s->calls++;
+	*ret_calls = calls;
 	if (s->mode == SITE_FAST && calls % SITE_CHECK)
 		return s->stack_id;
 	sid = stack_id(ip, PT_REGS_SP(ctx), PT_REGS_FP(ctx));
@@ -395,7 +409,7 @@ int BPF_KRETPROBE(alloc_exit)
 	struct lw_rec_alloc *rec;
 	struct inflight *f;
 	__u64 addr, old, size, sid = 0;
-	__u32 kind;
+	__u32 kind, tick = 0;
 
 	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 	if (!f || !f->sp)
@@ -432,7 +446,7 @@ int BPF_KRETPROBE(alloc_exit)
 			return 0;
 	}
 	if (addr)
-		sid = site_stack_id(ctx);
+		sid = site_stack_id(ctx, &tick);
 
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
@@ -448,7 +462,7 @@ int BPF_KRETPROBE(alloc_exit)
 	rec->stack_id = sid;
 	rec->ts_ns = 0; /* stamped at the drain: saves a helper call */
 	rec->old_addr = old;
-	bpf_ringbuf_submit(rec, submit_flags());
+	bpf_ringbuf_submit(rec, hot_submit_flags(tick));
 	return 0;
 }
 
@@ -477,7 +491,8 @@ int BPF_KPROBE(free_enter, void *ptr)
 	rec->type = LW_REC_FREE;
 	rec->kind = LW_K_FREE;
 	rec->addr = (__u64)ptr;
-	bpf_ringbuf_submit(rec, submit_flags());
+	/* Frees come between allocations, which check the fill level. */
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -161,7 +161,7 @@ static int parse_bytes(const char *s, uint64_t *ret)
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	long l;
+	long l = 0; /* argp_error() exits, but is not declared noreturn */
 
 	switch (key) {
 	case 'p':

@@ -189,9 +189,14 @@ int lw_place_probe(const uint8_t *code, size_t len, uint32_t args_read,
 			ret->offset = (uint32_t)addr;
 			ret->sp_adjust = (uint32_t)sp;
 			ret->emulated = true;
-			snprintf(ret->reason, sizeof(ret->reason),
-				 "+%u: past %.40s (straight-line) to an emulated instruction",
-				 ret->offset, passed);
+			if (n < 3)
+				snprintf(ret->reason, sizeof(ret->reason),
+					 "+%u: past %.40s (straight-line) to an emulated instruction",
+					 ret->offset, passed);
+			else
+				snprintf(ret->reason, sizeof(ret->reason),
+					 "+%u: past %u straight-line instructions to an emulated one",
+					 ret->offset, n + 1);
 			break;
 		}
 	}

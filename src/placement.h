@@ -22,8 +22,8 @@
 #define LW_ARG_RDX (1u << 2)
 
 /* How many instructions/bytes the search may pass over. */
-#define LW_PLACE_MAX_INSNS 8
-#define LW_PLACE_MAX_BYTES 48
+#define LW_PLACE_MAX_INSNS 16
+#define LW_PLACE_MAX_BYTES 96
 
 struct lw_placement {
 	uint32_t offset; /* from the function's start */

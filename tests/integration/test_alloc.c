@@ -701,35 +701,55 @@ static void test_tcmalloc(void)
 		     "reallocarray");
 }
 
-static void test_cxx(void)
+/*
+ * `leakwatch diagnose -d 6 --json J -- exe` on a workload whose sites are
+ * all in tab (exact figures, no other leak).  Returns the report for
+ * further checks (the caller puts it), or NULL after a failure.
+ */
+static struct json_object *launch_table(const char *tag, const char *exe_env,
+					const struct wl_site *tab, size_t nr_tab,
+					const char *source)
 {
 	const char *lw = env_path("LW_LEAKWATCH");
-	const char *exe = env_path("LW_CXX_WORKLOAD");
-	struct expect ex[ARRAY_SIZE(wl_cxx_sites)];
+	const char *exe = env_path(exe_env);
 	struct json_object *root;
+	struct expect *ex;
 	char json[PATH_MAX];
 	size_t nr;
 	int code;
 
 	if (!lw || !exe)
-		return;
+		return NULL;
 	tmp_path(json, sizeof(json), "report.json");
 	{
 		char *argv[] = { (char *)lw, "diagnose", "-d", "6", "--json",
 				 json, "--", (char *)exe, NULL };
 
-		code = run(argv, NULL, "cxx", 6 + LW_TIMEOUT_S);
+		code = run(argv, NULL, tag, 6 + LW_TIMEOUT_S);
 	}
-	if (check_exit("cxx", code, 0))
-		return;
+	if (check_exit(tag, code, 0))
+		return NULL;
 	root = load_report(json);
 	if (!root)
-		return;
+		return NULL;
+	ex = calloc(nr_tab, sizeof(*ex));
+	if (!ex) {
+		fail("%s: out of memory", tag);
+		json_object_put(root);
+		return NULL;
+	}
 	check_header(root, "diagnose", 0, 1);
-	nr = expect_from(wl_cxx_sites, ARRAY_SIZE(wl_cxx_sites), WL_STEPS, "",
-			 "cxx_workload.cc", real(exe), ex);
+	nr = expect_from(tab, nr_tab, WL_STEPS, "", source, real(exe), ex);
 	check_sites(root, ex, nr, true, NULL);
-	json_object_put(root);
+	free(ex);
+	return root;
+}
+
+static void test_cxx(void)
+{
+	json_object_put(launch_table("cxx", "LW_CXX_WORKLOAD", wl_cxx_sites,
+				     ARRAY_SIZE(wl_cxx_sites),
+				     "cxx_workload.cc"));
 }
 
 static void test_dlopen(void)
@@ -1096,6 +1116,25 @@ static void test_errors(void)
 			     "/nonexistent/lw-no-such-command", NULL);
 	}
 
+	/* A stripped static binary has no symbols to find its malloc. */
+	{
+		const char *st = env_path("LW_ALLOC_WORKLOAD_STATIC");
+		char stripped[PATH_MAX], sh[3 * PATH_MAX];
+
+		tmp_path(stripped, sizeof(stripped), "stripped-static");
+		snprintf(sh, sizeof(sh), "strip --strip-all -o '%s' '%s'",
+			 stripped, st ? st : "/nonexistent");
+		if (!st || system(sh)) {
+			fail("cannot make a stripped copy of alloc_workload_static");
+		} else {
+			char *argv[] = { (char *)lw, "diagnose", "-d", "1",
+					 "--", stripped, NULL };
+
+			expect_error("stripped_static", argv, 1,
+				     "no allocator functions", NULL);
+		}
+	}
+
 	/* Unprivileged: a copy nobody can run, outside any private dir. */
 	if (access("/usr/bin/setpriv", X_OK)) {
 		fail("/usr/bin/setpriv is missing (util-linux)");
@@ -1175,32 +1214,12 @@ static void test_demo(void)
  */
 static void test_threads(void)
 {
-	const char *lw = env_path("LW_LEAKWATCH");
-	const char *exe = env_path("LW_MT_WORKLOAD");
-	struct expect ex[ARRAY_SIZE(wl_mt_sites)];
 	struct json_object *root, *alloc;
-	char json[PATH_MAX];
-	size_t nr;
-	int code;
 
-	if (!lw || !exe)
-		return;
-	tmp_path(json, sizeof(json), "report.json");
-	{
-		char *argv[] = { (char *)lw, "diagnose", "-d", "6", "--json",
-				 json, "--", (char *)exe, NULL };
-
-		code = run(argv, NULL, "threads", 6 + LW_TIMEOUT_S);
-	}
-	if (check_exit("threads", code, 0))
-		return;
-	root = load_report(json);
+	root = launch_table("threads", "LW_MT_WORKLOAD", wl_mt_sites,
+			    ARRAY_SIZE(wl_mt_sites), "mt_workload.c");
 	if (!root)
 		return;
-	check_header(root, "diagnose", 0, 1);
-	nr = expect_from(wl_mt_sites, ARRAY_SIZE(wl_mt_sites), WL_STEPS, "",
-			 "mt_workload.c", real(exe), ex);
-	check_sites(root, ex, nr, true, NULL);
 	alloc = jget(root, "allocations");
 	if (ju64(alloc, "unknown_frees"))
 		fail_diff_u64("allocations", "unknown_frees", 0,

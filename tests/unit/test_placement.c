@@ -159,25 +159,50 @@ static void test_endbr64(void)
 /* The search is bounded and tolerates truncated or undecodable code. */
 static void test_limits(void)
 {
-	uint8_t movs[64];
+	uint8_t movs[128];
 	static const uint8_t junk[] = { 0x0f, 0x0b }; /* ud2 */
 	static const uint8_t cut[] = { 0x48, 0x85 }; /* half a test */
 	struct lw_placement pl;
 	size_t i;
 
-	/* 21 x mov %rax,%rbx then a push: too far. */
+	/* 42 x mov %rax,%rbx then a push: too far. */
 	for (i = 0; i + 3 <= sizeof(movs); i += 3) {
 		movs[i] = 0x48;
 		movs[i + 1] = 0x89;
 		movs[i + 2] = 0xc3;
 	}
-	movs[63] = 0x55;
+	movs[126] = 0x55;
 	if (PLACE(movs, LW_ARG_RDI, true, &pl))
 		ASSERT_EQ(pl.offset, 0, "bounded");
 	if (PLACE(junk, LW_ARG_RDI, true, &pl))
 		ASSERT_EQ(pl.offset, 0, "ud2");
 	if (PLACE(cut, LW_ARG_RDI, true, &pl))
 		ASSERT_EQ(pl.offset, 0, "truncated");
+}
+
+/* jemalloc 5.3's free: nine straight-line instructions reading %rdi,
+ * then jne rel32 at +0x30, where the entry-only probe belongs. */
+static void test_jemalloc_free(void)
+{
+	static const uint8_t code[] = {
+		0x48, 0x89, 0xf8, /* mov %rdi,%rax */
+		0x48, 0x8b, 0x15, 0x0e, 0x53, 0x0a, 0x00, /* mov rip,%rdx */
+		0x48, 0x89, 0xf9, /* mov %rdi,%rcx */
+		0x48, 0xc1, 0xe8, 0x1a, /* shr $0x1a,%rax */
+		0x48, 0x81, 0xe1, 0x00, 0x00, 0x00, 0xc0, /* and ...,%rcx */
+		0x25, 0xf0, 0x00, 0x00, 0x00, /* and $0xf0,%eax */
+		0x64, 0x48, 0x03, 0x04, 0x25, 0, 0, 0, 0, /* add %fs:0,%rax */
+		0x48, 0x01, 0xd0, /* add %rdx,%rax */
+		0x48, 0x3b, 0x88, 0xb0, 0x01, 0x00, 0x00, /* cmp 0x1b0(%rax) */
+		0x0f, 0x85, 0x8a, 0x00, 0x00, 0x00, /* jne rel32 */
+		0x48, 0x89, 0xfe, /* mov %rdi,%rsi */
+	};
+	struct lw_placement pl;
+
+	if (PLACE(code, LW_ARG_RDI, false, &pl)) {
+		ASSERT_EQ(pl.offset, 0x30, "offset");
+		ASSERT_EQ(pl.sp_adjust, 0, "sp");
+	}
 }
 
 int main(void)
@@ -192,6 +217,7 @@ int main(void)
 		LWT_CASE(test_rsp),
 		LWT_CASE(test_endbr64),
 		LWT_CASE(test_limits),
+		LWT_CASE(test_jemalloc_free),
 	};
 
 	return lw_test_main(cases, sizeof(cases) / sizeof(cases[0]));
