@@ -656,6 +656,12 @@ static void test_basic(void)
 	launch_alloc("basic", "LW_ALLOC_WORKLOAD", "", NULL);
 }
 
+/* -O2 without frame pointers: short stacks, same exact sites. */
+static void test_o2(void)
+{
+	launch_alloc("o2", "LW_ALLOC_WORKLOAD_O2", NULL, NULL);
+}
+
 static void test_static(void)
 {
 	launch_alloc("static", "LW_ALLOC_WORKLOAD_STATIC", "", NULL);
@@ -1584,6 +1590,7 @@ static const struct {
 	{ "errors", test_errors },	   { "deleted", test_deleted },
 	{ "demo", test_demo },		   { "threads", test_threads },
 	{ "drops", test_drops },	   { "sampled", test_sampled },
+	{ "o2", test_o2 },
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag,
