@@ -201,7 +201,7 @@ static int read_before(int pid, uint64_t addr, uint8_t out[8])
 				.iov_len = 8 };
 
 	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != 8)
-		return -EFAULT;
+		return errno == ESRCH ? -ESRCH : -EFAULT;
 	return 0;
 }
 
@@ -233,8 +233,20 @@ static bool frame_believable(struct lw_alloc_probe *p, uint64_t ip)
 	if (cached)
 		return *cached;
 	v = find_vma(p, ip);
-	if (v && v->x && ip >= 8 && !read_before(p->pid, ip, code))
-		ok = lw_x86_follows_call(code);
+	if (v && v->x && ip >= 8) {
+		switch (read_before(p->pid, ip, code)) {
+		case 0:
+			ok = lw_x86_follows_call(code);
+			break;
+		case -ESRCH:
+			/* The target is gone (its last records): its code
+			 * cannot be read, the mapping check must do. */
+			ok = true;
+			break;
+		default:
+			break;
+		}
+	}
 	/* Unbounded garbage must not grow the cache forever. */
 	if (lw_hmap__count(p->frame_ok) >= FRAME_CACHE_MAX)
 		lw_hmap__clear(p->frame_ok);
