@@ -47,11 +47,13 @@ enum sys_pending {
 
 /*
  * Per-thread state of the outermost allocator call in progress.  sp is the
- * stack pointer at function entry (the slot of the return address); a call
- * made with a lower or equal sp while it is set is nested (operator new
- * calling malloc, calloc calling malloc in musl, realloc calling free, a
- * tail call) and is ignored, so one user request is counted once, with the
- * outermost call's arguments and the user's stack.  Keying by sp instead
+ * stack pointer at function entry (the slot of the return address); an
+ * allocation made with a lower or equal sp while it is set is nested
+ * (operator new calling malloc, calloc calling malloc in musl, a tail
+ * call) and is ignored, so one user request is counted once, with the
+ * outermost call's arguments and the user's stack.  (Frees are not
+ * filtered: see free_enter.)  The syscall tracepoints use the same state
+ * to leave out the mmaps an allocator makes for itself.  Keying by sp instead
  * of a depth counter means a return we never see (an exception thrown out
  * of operator new) cannot wedge the thread: the next call from a frame
  * above it replaces the stale state.
