@@ -276,12 +276,15 @@ static int run(int argc, char **argv, enum lw_session_mode mode,
 
 static int do_diagnose(int argc, char **argv)
 {
+	/* argp names the program after argv[0] in usage and errors. */
+	argv[0] = (char *)"leakwatch diagnose";
 	return run(argc, argv, LW_MODE_DIAGNOSE, "-p PID | -- CMD [ARGS...]",
 		   doc_diagnose);
 }
 
 static int do_attach(int argc, char **argv)
 {
+	argv[0] = (char *)"leakwatch attach";
 	return run(argc, argv, LW_MODE_ATTACH, "-p PID | -- CMD [ARGS...]",
 		   doc_attach);
 }
