@@ -22,13 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "allocators.h"
+#include "umulti.h"
 #include "floor.skel.h"
 #include "leakwatch/alloc_events.h"
 #include "procmaps.h"
@@ -39,30 +39,6 @@ enum floor_counter {
 	FLOOR_MALLOC_EXIT,
 	FLOOR_FREE_ENTER,
 	FLOOR_NR,
-};
-
-/*
- * BPF_LINK_CREATE for an uprobe_multi link (Linux 6.6+), which libbpf 1.1
- * does not know: the attach type, the return flag and the layout of the
- * link_create.uprobe_multi part of union bpf_attr, as in the kernel's
- * include/uapi/linux/bpf.h.
- */
-#define FLOOR_TRACE_UPROBE_MULTI 48
-#define FLOOR_UPROBE_MULTI_RETURN 1
-
-struct floor_link_attr {
-	__u32 prog_fd;
-	__u32 target_fd;
-	__u32 attach_type;
-	__u32 flags;
-	__u64 path; /* const char * */
-	__u64 offsets; /* const __u64 * */
-	__u64 ref_ctr_offsets;
-	__u64 cookies;
-	__u32 cnt;
-	__u32 multi_flags;
-	__u32 pid;
-	__u32 pad;
 };
 
 static volatile sig_atomic_t stop;
@@ -106,21 +82,10 @@ static const struct lw_probe_point *pick(const struct lw_probe_set *set,
 static int link_multi(const struct bpf_program *prog, int pid,
 		      const char *path, uint64_t offset, bool ret)
 {
-	struct floor_link_attr attr;
-	__u64 off = offset, cookie = 0;
-	int fd;
+	uint64_t cookie = 0;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_fd = bpf_program__fd(prog);
-	attr.attach_type = FLOOR_TRACE_UPROBE_MULTI;
-	attr.path = (__u64)(uintptr_t)path;
-	attr.offsets = (__u64)(uintptr_t)&off;
-	attr.cookies = (__u64)(uintptr_t)&cookie;
-	attr.cnt = 1;
-	attr.multi_flags = ret ? FLOOR_UPROBE_MULTI_RETURN : 0;
-	attr.pid = pid;
-	fd = syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
+	return lw_uprobe_multi_attach(bpf_program__fd(prog), path, &offset,
+				      &cookie, 1, ret, pid);
 }
 
 static void print_set(const struct lw_probe_set *set,
@@ -234,11 +199,11 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->targ_tgid = pid;
 	bpf_program__set_expected_attach_type(skel->progs.floor_malloc_enter,
-					      FLOOR_TRACE_UPROBE_MULTI);
+					      LW_BPF_TRACE_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(skel->progs.floor_malloc_exit,
-					      FLOOR_TRACE_UPROBE_MULTI);
+					      LW_BPF_TRACE_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(skel->progs.floor_free_enter,
-					      FLOOR_TRACE_UPROBE_MULTI);
+					      LW_BPF_TRACE_UPROBE_MULTI);
 	err = floor_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "floor: cannot load the BPF programs: %s\n",

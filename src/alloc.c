@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include "procmaps.h"
 #include "stackcheck.h"
 #include "symbolize.h"
+#include "umulti.h"
 
 #define MAPS_REFRESH_NS 100000000ull /* re-read maps at most every 100 ms */
 #define FRAME_CACHE_MAX (1u << 20) /* checked frame addresses kept */
@@ -52,31 +52,6 @@ struct lw_alloc_probe {
 	struct lw_symbolizer *sym;
 	struct lw_maps maps;
 	__u64 maps_ns;
-};
-
-/*
- * uprobe_multi links (Linux 6.6) attach every probe of one binary in one
- * link, and detaching one costs one RCU grace period instead of one per
- * probe (~100 ms each here: 94 single uprobes took 9.8 s to detach).
- * libbpf 1.1 predates them, so the link is created with the raw syscall;
- * these mirror include/uapi/linux/bpf.h of 6.6+.
- */
-#define LW_BPF_TRACE_UPROBE_MULTI 48
-#define LW_BPF_F_UPROBE_MULTI_RETURN 1
-
-struct lw_uprobe_multi_attr {
-	__u32 prog_fd;
-	__u32 target_fd;
-	__u32 attach_type;
-	__u32 flags;
-	__u64 path;
-	__u64 offsets;
-	__u64 ref_ctr_offsets;
-	__u64 cookies;
-	__u32 cnt;
-	__u32 multi_flags;
-	__u32 pid;
-	__u32 pad;
 };
 
 /* Sampled blocks remembered at once (each costs ~100 bytes of kernel
@@ -490,26 +465,18 @@ static int multi_link(struct lw_alloc_probe *p, const struct bpf_program *prog,
 		      const char *path, const __u64 *offsets,
 		      const __u64 *cookies, __u32 cnt, bool ret)
 {
-	struct lw_uprobe_multi_attr attr;
-	int fd, *nfds, err;
+	int fd, *nfds;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_fd = bpf_program__fd(prog);
-	attr.attach_type = LW_BPF_TRACE_UPROBE_MULTI;
-	attr.path = (__u64)(uintptr_t)path;
-	attr.offsets = (__u64)(uintptr_t)offsets;
-	attr.cookies = (__u64)(uintptr_t)cookies;
-	attr.cnt = cnt;
-	attr.multi_flags = ret ? LW_BPF_F_UPROBE_MULTI_RETURN : 0;
-	attr.pid = p->pid;
-	fd = syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	/* __u64 and uint64_t are the same width, not the same type. */
+	fd = lw_uprobe_multi_attach(bpf_program__fd(prog), path,
+				    (const uint64_t *)offsets,
+				    (const uint64_t *)cookies, cnt, ret, p->pid);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	nfds = realloc(p->multi_fds, (p->nr_multi + 1) * sizeof(*nfds));
 	if (!nfds) {
-		err = -ENOMEM;
 		(void)close(fd);
-		return err;
+		return -ENOMEM;
 	}
 	p->multi_fds = nfds;
 	p->multi_fds[p->nr_multi++] = fd;
