@@ -39,7 +39,6 @@ struct lw_alloc_probe {
 	struct lw_ledger *ledger;
 	int pid;
 	int err; /* first error met by the ring-buffer callback */
-	unsigned long long records;
 	__u64 drain_ns; /* CLOCK_MONOTONIC at the start of this drain */
 	/* Stack trimming (stackcheck.h): raw stack id -> trimmed id, only
 	 * for stacks that were trimmed; frame address -> believable. */
@@ -355,7 +354,6 @@ static int handle_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*type))
 		return 0;
-	p->records++;
 	switch (*type) {
 	case LW_REC_ALLOC: {
 		const struct lw_rec_alloc *r = data;
@@ -533,18 +531,14 @@ out:
 int lw_alloc_probe__attach(struct lw_alloc_probe *p)
 {
 	struct lw_probe_set set = { 0 };
-	struct lw_maps maps = { 0 };
 	size_t i, j;
 	int err;
 
-	err = lw_maps__read(p->pid, &maps);
-	if (err)
-		goto out;
-	/* A copy for checking stack frames (find_vma refreshes it). */
+	/* Kept for checking stack frames too (find_vma refreshes it). */
 	err = lw_maps__read(p->pid, &p->maps);
 	if (err)
 		goto out;
-	err = lw_allocators__find(p->pid, &maps, &set);
+	err = lw_allocators__find(p->pid, &p->maps, &set);
 	if (err)
 		goto out;
 	if (!set.n) {
@@ -597,7 +591,6 @@ int lw_alloc_probe__attach(struct lw_alloc_probe *p)
 	err = (int)set.n;
 out:
 	lw_probe_set__free(&set);
-	lw_maps__free(&maps);
 	return err;
 }
 
@@ -626,11 +619,6 @@ void lw_alloc_probe__drops(const struct lw_alloc_probe *p,
 {
 	/* .bss is mmap'ed: read each counter once. */
 	memcpy(ret, (const void *)&p->skel->bss->drops, sizeof(*ret));
-}
-
-unsigned long long lw_alloc_probe__records(const struct lw_alloc_probe *p)
-{
-	return p->records;
 }
 
 void lw_alloc_probe__free(struct lw_alloc_probe *p)

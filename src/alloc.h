@@ -52,9 +52,6 @@ int lw_alloc_probe__consume(struct lw_alloc_probe *p);
 void lw_alloc_probe__drops(const struct lw_alloc_probe *p,
 			   struct lw_alloc_drops *ret);
 
-/* Records seen so far, by type (for -v and progress). */
-unsigned long long lw_alloc_probe__records(const struct lw_alloc_probe *p);
-
 /* Detach and free; NULL-safe. */
 void lw_alloc_probe__free(struct lw_alloc_probe *p);
 
