@@ -597,6 +597,18 @@ static int check_exit(const char *tag, int code, int want)
 /* ---- scenarios ---- */
 
 /*
+ * Run leakwatch as argv (writing its JSON report to json), expect exit 0
+ * within secs, and load the report.  NULL after a failure (reported).
+ */
+static struct json_object *run_report(const char *tag, char *const argv[],
+				      int secs, const char *json)
+{
+	if (check_exit(tag, run(argv, NULL, tag, secs), 0))
+		return NULL;
+	return load_report(json);
+}
+
+/*
  * `leakwatch diagnose -d SECS --json J -- exe args...` on alloc_workload
  * (or a variant): the target exits after its schedule, exact figures.
  */
@@ -610,7 +622,6 @@ static void launch_alloc(const char *tag, const char *exe_env,
 	struct json_object *root;
 	char *out;
 	size_t nr;
-	int code;
 
 	if (!lw || !exe)
 		return;
@@ -623,11 +634,8 @@ static void launch_alloc(const char *tag, const char *exe_env,
 				 "--", (char *)exe, "--skip",
 				 (char *)(skip ?: ""), NULL };
 
-		code = run(argv, NULL, tag, 6 + LW_TIMEOUT_S);
+		root = run_report(tag, argv, 6 + LW_TIMEOUT_S, json);
 	}
-	if (check_exit(tag, code, 0))
-		return;
-	root = load_report(json);
 	if (!root)
 		return;
 	check_header(root, "diagnose", 0, 1);
@@ -722,7 +730,6 @@ static struct json_object *launch_table(const char *tag, const char *exe_env,
 	struct expect *ex;
 	char json[PATH_MAX];
 	size_t nr;
-	int code;
 
 	if (!lw || !exe)
 		return NULL;
@@ -731,11 +738,8 @@ static struct json_object *launch_table(const char *tag, const char *exe_env,
 		char *argv[] = { (char *)lw, "diagnose", "-d", "6", "--json",
 				 json, "--", (char *)exe, NULL };
 
-		code = run(argv, NULL, tag, 6 + LW_TIMEOUT_S);
+		root = run_report(tag, argv, 6 + LW_TIMEOUT_S, json);
 	}
-	if (check_exit(tag, code, 0))
-		return NULL;
-	root = load_report(json);
 	if (!root)
 		return NULL;
 	ex = calloc(nr_tab, sizeof(*ex));
@@ -766,7 +770,6 @@ static void test_dlopen(void)
 	struct expect ex[2];
 	struct json_object *root;
 	char json[PATH_MAX];
-	int code;
 
 	if (!lw || !exe || !plugin)
 		return;
@@ -776,11 +779,8 @@ static void test_dlopen(void)
 				 json, "--", (char *)exe, (char *)plugin,
 				 NULL };
 
-		code = run(argv, NULL, "dlopen", 6 + LW_TIMEOUT_S);
+		root = run_report("dlopen", argv, 6 + LW_TIMEOUT_S, json);
 	}
-	if (check_exit("dlopen", code, 0))
-		return;
-	root = load_report(json);
 	if (!root)
 		return;
 	check_header(root, "diagnose", 0, 1);
@@ -1172,7 +1172,6 @@ static void test_demo(void)
 	struct seen seen[4];
 	struct json_object *root;
 	char json[PATH_MAX];
-	int code;
 
 	if (!lw || !exe)
 		return;
@@ -1181,11 +1180,8 @@ static void test_demo(void)
 		char *argv[] = { (char *)lw, "diagnose", "-d", "4", "--json",
 				 json, "--", (char *)exe, NULL };
 
-		code = run(argv, NULL, "demo", 4 + LW_TIMEOUT_S);
+		root = run_report("demo", argv, 4 + LW_TIMEOUT_S, json);
 	}
-	if (check_exit("demo", code, 0))
-		return;
-	root = load_report(json);
 	if (!root)
 		return;
 	check_header(root, "diagnose", 0, -1);
@@ -1516,7 +1512,6 @@ static void test_sampled(void)
 	const char *verdict;
 	char json[PATH_MAX], mean[32];
 	char *out;
-	int code;
 
 	if (!lw || !exe)
 		return;
@@ -1527,11 +1522,8 @@ static void test_sampled(void)
 				 "--sample-bytes", mean, "--json", json, "--",
 				 (char *)exe, NULL };
 
-		code = run(argv, NULL, "sampled", 6 + LW_TIMEOUT_S);
+		root = run_report("sampled", argv, 6 + LW_TIMEOUT_S, json);
 	}
-	if (check_exit("sampled", code, 0))
-		return;
-	root = load_report(json);
 	if (!root)
 		return;
 	alloc = jget(root, "allocations");
