@@ -80,7 +80,7 @@ struct lw_census_site {
 	uint64_t site; /* the caller's key */
 	enum lw_verdict verdict;
 	uint64_t live;
-	uint64_t births, deaths; /* since the session start */
+	uint64_t births, deaths; /* since the session start (births: known ones) */
 	double growth_per_s; /* least-squares slope of live over the window */
 	double oldest_age_s; /* age of the oldest live member (0: unknown) */
 	bool has_unknown_births; /* some live members predate the session */

@@ -41,8 +41,7 @@ struct site {
 	 * region splits (weight 1) never touch it. */
 	double extra_count, extra_bytes;
 	uint64_t total_allocs, total_frees, total_bytes;
-	struct lw_point *series;
-	size_t nr_series, series_alloc;
+	struct lw_series series;
 	uint64_t ips[LW_MAX_STACK];
 };
 
@@ -106,7 +105,7 @@ void lw_ledger__free(struct lw_ledger *l)
 	if (!l)
 		return;
 	for (i = 0; i < l->nr_sites; i++)
-		free(l->sites[i].series);
+		free(l->sites[i].series.pts);
 	free(l->sites);
 	free(l->regions);
 	lw_hmap__free(l->blocks);
@@ -449,36 +448,6 @@ int lw_ledger__mremap(struct lw_ledger *l, uint64_t old_addr, uint64_t old_len,
 	return 0;
 }
 
-static void series_append(struct site *s, unsigned cap,
-			  const struct lw_point *p)
-{
-	struct lw_point *n;
-	size_t i, want;
-
-	if (s->nr_series == s->series_alloc && s->series_alloc < cap) {
-		want = s->series_alloc ? s->series_alloc * 2 : 16;
-		if (want > cap)
-			want = cap;
-		n = realloc(s->series, want * sizeof(*n));
-		if (n) {
-			s->series = n;
-			s->series_alloc = want;
-		}
-	}
-	/*
-	 * Full (or out of memory): keep every other point, first included.
-	 * Long sessions keep bounded memory; old history gets coarser.
-	 */
-	if (s->nr_series == s->series_alloc) {
-		if (!s->series_alloc)
-			return;
-		for (i = 0; 2 * i < s->nr_series; i++)
-			s->series[i] = s->series[2 * i];
-		s->nr_series = i;
-	}
-	s->series[s->nr_series++] = *p;
-}
-
 void lw_ledger__sample(struct lw_ledger *l, uint64_t now_ns)
 {
 	struct lw_point p = { .t_s = secs(l, now_ns) };
@@ -489,7 +458,7 @@ void lw_ledger__sample(struct lw_ledger *l, uint64_t now_ns)
 
 		p.bytes = est_bytes(s);
 		p.count = est_count(s);
-		series_append(s, l->series_cap, &p);
+		lw_series__append(&s->series, l->series_cap, &p);
 	}
 }
 
@@ -590,8 +559,8 @@ int lw_ledger__report(struct lw_ledger *l, uint64_t now_ns,
 	for (i = 0; i < l->nr_sites; i++) {
 		const struct site *s = &l->sites[i];
 		struct lw_trend_input in = {
-			.pts = s->series,
-			.nr_pts = s->nr_series,
+			.pts = s->series.pts,
+			.nr_pts = s->series.nr,
 			.t_start = 0,
 			.t_end = end_s,
 			.nr_segments = n,
@@ -630,8 +599,8 @@ int lw_ledger__report(struct lw_ledger *l, uint64_t now_ns,
 		o->nr_ips = s->nr_ips;
 		o->stack_truncated = s->nr_ips == LW_MAX_STACK;
 		o->frames = NULL;
-		o->series = s->series;
-		o->nr_series = s->nr_series;
+		o->series = s->series.pts;
+		o->nr_series = s->series.nr;
 	}
 	if (r.nr_sites > 1)
 		qsort(r.sites, r.nr_sites, sizeof(*r.sites), cmp_site_reports);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "render.h"
 
 struct json_object;
 
@@ -31,8 +32,5 @@ struct json_object *lw_report__to_json(const struct lw_report *r);
 
 /* Pretty-printed JSON plus a newline to f.  0 or -errno. */
 int lw_report__write_json(const struct lw_report *r, FILE *f);
-
-/* "1.5 KiB", "12 B", "3.2 MiB"... into buf. */
-const char *lw_fmt_bytes(double bytes, char *buf, size_t len);
 
 #endif /* LW_REPORT_H */

@@ -5,6 +5,7 @@
  * the same rules for users: change both together.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "trend.h"
 
@@ -133,4 +134,31 @@ void lw_trend__classify(const struct lw_trend_input *in,
 		ret->verdict = LW_VERDICT_GROWING;
 
 	fit_slopes(in, ret);
+}
+
+void lw_series__append(struct lw_series *s, unsigned cap,
+		       const struct lw_point *p)
+{
+	struct lw_point *n;
+	size_t i, want;
+
+	if (s->nr == s->alloc && s->alloc < cap) {
+		want = s->alloc ? s->alloc * 2 : 16;
+		if (want > cap)
+			want = cap;
+		n = realloc(s->pts, want * sizeof(*n));
+		if (n) {
+			s->pts = n;
+			s->alloc = want;
+		}
+	}
+	/* Full (or out of memory): keep every other point, first included. */
+	if (s->nr == s->alloc) {
+		if (!s->alloc)
+			return;
+		for (i = 0; 2 * i < s->nr; i++)
+			s->pts[i] = s->pts[2 * i];
+		s->nr = i;
+	}
+	s->pts[s->nr++] = *p;
 }

@@ -38,4 +38,18 @@ void lw_trend__classify(const struct lw_trend_input *in,
 /* Segment of t in [t_start, t_end] split in n equal parts (clamped). */
 unsigned lw_trend__segment(double t, double t_start, double t_end, unsigned n);
 
+/*
+ * A live-amount time series with bounded memory: when cap points are
+ * stored, every other point is dropped (the first kept), so long sessions
+ * keep their whole history at a coarser step.
+ */
+struct lw_series {
+	struct lw_point *pts;
+	size_t nr, alloc;
+};
+
+/* Appends p (on ENOMEM the series is halved instead of grown).  cap >= 2. */
+void lw_series__append(struct lw_series *s, unsigned cap,
+		       const struct lw_point *p);
+
 #endif /* LW_TREND_H */
