@@ -10,6 +10,8 @@ pkgs=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libjson-c-dev libcapstone-dev
 	# test fixtures: other allocators and libcs, fixture tooling
 	musl-tools libjemalloc2 libtcmalloc-minimal4 binutils procps util-linux
+	# go tool pprof reads the --pprof files in the tests
+	golang-go
 )
 
 missing=()

@@ -462,6 +462,20 @@ void lw_ledger__sample(struct lw_ledger *l, uint64_t now_ns)
 	}
 }
 
+void lw_ledger__totals(const struct lw_ledger *l, uint64_t *events,
+		       uint64_t *live_bytes)
+{
+	uint64_t ev = l->unknown_frees, live = 0;
+	size_t i;
+
+	for (i = 0; i < l->nr_sites; i++) {
+		ev += l->sites[i].total_allocs + l->sites[i].total_frees;
+		live += est_bytes(&l->sites[i]);
+	}
+	*events = ev;
+	*live_bytes = live;
+}
+
 /* Leak first, then growing, then by live bytes; stack_id breaks ties. */
 static int cmp_site_reports(const void *a, const void *b)
 {

@@ -64,6 +64,11 @@ int lw_ledger__mremap(struct lw_ledger *l, uint64_t old_addr, uint64_t old_len,
  * the session on a timer (every 250 ms by default). */
 void lw_ledger__sample(struct lw_ledger *l, uint64_t now_ns);
 
+/* Events seen (allocations and frees) and live bytes over all sites: a
+ * walk over the sites, cheap enough for a progress line. */
+void lw_ledger__totals(const struct lw_ledger *l, uint64_t *events,
+		       uint64_t *live_bytes);
+
 /*
  * Build the report at now_ns: sites holding live memory, with verdicts
  * (trend.h) over the window [session start, last event], sorted leak

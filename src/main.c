@@ -28,6 +28,7 @@ enum {
 	OPT_READY_FILE,
 	OPT_ENV,
 	OPT_SAMPLE,
+	OPT_PPROF,
 };
 
 #define MAX_CMD_ENV 64
@@ -56,6 +57,7 @@ static const char doc_diagnose[] =
 	"  leakwatch diagnose -p 4242               # 30 s, then a report\n"
 	"  leakwatch diagnose -d 60 -- ./server --port 8080\n"
 	"  leakwatch diagnose -p 4242 --json report.json\n"
+	"  leakwatch diagnose -p 4242 --pprof heap.pb.gz && go tool pprof -top heap.pb.gz\n"
 	"  leakwatch diagnose --env LD_PRELOAD=libjemalloc.so.2 -- ./server\n";
 
 static const char doc_attach[] =
@@ -74,6 +76,9 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "json", OPT_JSON, "FILE", 0,
 	  "Also write the report as JSON to FILE ('-': stdout, instead of the text report)",
+	  0 },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "Also write outstanding allocations as a gzip pprof heap profile (go tool pprof FILE)",
 	  0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Debug output (probe placement, libbpf) and a fuller report", 0 },
@@ -181,6 +186,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		env.s.json_path = arg;
 		break;
+	case OPT_PPROF:
+		env.s.pprof_path = arg;
+		break;
 	case 'v':
 		env.verbose++;
 		break;
@@ -242,11 +250,12 @@ static bool want_color(void)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	if (env.color >= 0)
-		return env.color;
-	/* https://no-color.org: any non-empty value disables colour. */
+	/* https://no-color.org: any non-empty value disables colour, even
+	 * with --color. */
 	if (nc && *nc)
 		return false;
+	if (env.color >= 0)
+		return env.color;
 	return isatty(STDOUT_FILENO);
 }
 
@@ -270,6 +279,11 @@ static int run(int argc, char **argv, enum lw_session_mode mode,
 	if (env.verbose)
 		lw_log_set_level(LW_LOG_DEBUG);
 	env.s.text.color = want_color();
+	/* A progress line only for a person watching: both streams on a
+	 * terminal, and the report not going to stdout as JSON. */
+	env.s.progress = mode == LW_MODE_DIAGNOSE && isatty(STDOUT_FILENO) &&
+			 isatty(STDERR_FILENO) &&
+			 !(env.s.json_path && !strcmp(env.s.json_path, "-"));
 	env.s.text.verbose = env.verbose > 0;
 	return lw_session__run(&env.s);
 }

@@ -33,4 +33,10 @@ struct json_object *lw_report__to_json(const struct lw_report *r);
 /* Pretty-printed JSON plus a newline to f.  0 or -errno. */
 int lw_report__write_json(const struct lw_report *r, FILE *f);
 
+/*
+ * The outstanding allocations as a gzip pprof heap profile (inuse_objects,
+ * inuse_space) at path.  0 or -errno.  (report_pprof.c)
+ */
+int lw_report__write_pprof(const struct lw_report *r, const char *path);
+
 #endif /* LW_REPORT_H */

@@ -36,6 +36,7 @@
 #define TICK_MS 50 /* ring buffer drain period */
 #define SAMPLE_MS 250 /* ledger series period */
 #define REFRESH_MS 1000 /* symbolizer maps refresh period */
+#define PROGRESS_MS 500 /* progress line refresh period */
 
 struct session {
 	const struct lw_session_opts *o;
@@ -48,6 +49,7 @@ struct session {
 	bool held; /* launched and not yet released */
 	bool exited;
 	bool interrupted;
+	bool progress_shown; /* a progress line is on stderr */
 	int exit_code, exit_signal;
 	uint64_t t0_ns, end_ns;
 	struct lw_alloc_drops drops; /* last read from the probe */
@@ -301,6 +303,8 @@ static int emit_report(struct session *s, bool final)
 	}
 	if (!err && o->json_path)
 		err = write_json(&r, o->json_path, o->mode == LW_MODE_ATTACH);
+	if (!err && o->pprof_path)
+		err = lw_report__write_pprof(&r, o->pprof_path);
 	if (err)
 		pr_warn("cannot write the report: %s\n", strerror(-err));
 	lw_alloc_report__clear(&r.alloc);
@@ -318,10 +322,40 @@ static int drain(struct session *s)
 	return 0;
 }
 
+/*
+ * One line on stderr, rewritten in place, so a person at a terminal sees
+ * the diagnosis is alive; erased before the report.  Only when main.c
+ * found both stdout and stderr are terminals.
+ */
+static void show_progress(struct session *s, uint64_t now, uint64_t deadline)
+{
+	char left[LW_NUMBUF], ev[LW_NUMBUF], live[LW_NUMBUF];
+	uint64_t events, live_bytes;
+
+	lw_ledger__totals(s->ledger, &events, &live_bytes);
+	lw_fmt_duration(deadline > now ? (deadline - now) / 1e9 : 0, left,
+			sizeof(left));
+	fprintf(stderr, "\r\033[Kleakwatch: %s left, %s allocator events, %s live",
+		left, lw_fmt_count(events, ev, sizeof(ev)),
+		lw_fmt_bytes((double)live_bytes, live, sizeof(live)));
+	fflush(stderr);
+	s->progress_shown = true;
+}
+
+static void clear_progress(struct session *s)
+{
+	if (!s->progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	s->progress_shown = false;
+}
+
 static int handle_signal(struct session *s)
 {
 	struct signalfd_siginfo si;
 
+	clear_progress(s);
 	while (read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
 		pr_info("%s received, reporting what was seen so far\n",
 			strsignal(si.ssi_signo));
@@ -334,6 +368,7 @@ static int run_loop(struct session *s)
 {
 	const struct lw_session_opts *o = s->o;
 	uint64_t deadline = 0, next_sample, next_refresh, next_report = 0;
+	uint64_t next_progress = s->t0_ns;
 	struct epoll_event evs[4];
 	int err, n, i;
 
@@ -377,6 +412,10 @@ static int run_loop(struct session *s)
 		if (now >= next_refresh) {
 			(void)lw_symbolizer__refresh(s->sym);
 			next_refresh = now + REFRESH_MS * 1000000ull;
+		}
+		if (o->progress && deadline && now >= next_progress) {
+			show_progress(s, now, deadline);
+			next_progress = now + PROGRESS_MS * 1000000ull;
 		}
 		if (deadline && now >= deadline)
 			return 0;
@@ -514,6 +553,7 @@ int lw_session__run(const struct lw_session_opts *o)
 
 	err = run_loop(&s);
 	s.end_ns = now_ns();
+	clear_progress(&s);
 	/* What the target did up to now is in the ring: take it all, then
 	 * detach before anything slow, so the target stops paying. */
 	if (!err)

@@ -28,7 +28,9 @@ struct lw_session_opts {
 	double duration_s; /* diagnose window; attach: 0 = until stopped */
 	double interval_s; /* attach: seconds between reports */
 	const char *json_path; /* NULL, "-" (stdout) or a file */
+	const char *pprof_path; /* NULL, or a gzip pprof heap profile */
 	const char *ready_file; /* created once probes are attached */
+	bool progress; /* diagnose: a live progress line on stderr (a TTY) */
 	size_t ring_bytes; /* 0 = default */
 	uint64_t sample_bytes; /* 0: exact; else sample one per N bytes */
 	struct lw_text_opts text;

@@ -26,11 +26,15 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <pty.h>
 
 #include "workload.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define LW_TIMEOUT_S 60 /* slack for leakwatch beyond its own window */
+
+/* The colour of a LEAK verdict (render.h's LW_C_LEAK). */
+#define LW_RED "\033[1;31m"
 
 static char tmpdir[256]; /* short: file names fit in PATH_MAX */
 static int failures;
@@ -1163,6 +1167,65 @@ static void test_errors(void)
 	}
 }
 
+/*
+ * `go tool pprof -raw FILE` must read the profile, and the sample whose
+ * innermost frame is func must carry count objects and bytes bytes.
+ */
+static void check_pprof(const char *tag, const char *file, const char *func,
+			uint64_t count, uint64_t bytes)
+{
+	const char *go = env_path("LW_GO");
+	char rtag[64], path[PATH_MAX], *out, *p, *line;
+	unsigned long loc = 0;
+	bool found = false;
+
+	if (!go)
+		return;
+	snprintf(rtag, sizeof(rtag), "%s-pprof", tag);
+	{
+		char *argv[] = { (char *)go, "tool", "pprof", "-raw",
+				 (char *)file, NULL };
+
+		if (check_exit(rtag, run(argv, NULL, rtag, 60), 0))
+			return;
+	}
+	snprintf(path, sizeof(path), "%s/%s.out", tmpdir, rtag);
+	out = read_all(path);
+	if (!out)
+		return;
+	/* "Locations" lines: "     3: 0x55.. M=1 func file:line s=0". */
+	p = strstr(out, "\nLocations\n");
+	for (line = p; line && !loc; line = strchr(line + 1, '\n')) {
+		unsigned long id;
+		char name[256];
+
+		if (sscanf(line + 1, " %lu: %*s %*s %255s", &id, name) == 2 &&
+		    !strcmp(name, func))
+			loc = id;
+	}
+	/* Sample lines: "        248      15872: 1 2 3 4". */
+	for (line = out; loc && (line = strchr(line, '\n'));) {
+		unsigned long long c, b;
+		unsigned long first;
+
+		line++;
+		if (p && line > p)
+			break;
+		if (sscanf(line, " %llu %llu: %lu", &c, &b, &first) == 3 &&
+		    first == loc) {
+			found = true;
+			if (c != count || b != bytes)
+				fail("%s: pprof sample of %s: %llu objects, %llu bytes; expected %" PRIu64 ", %" PRIu64,
+				     tag, func, c, b, count, bytes);
+		}
+	}
+	if (!found) {
+		fail("%s: no pprof sample starting at %s", tag, func);
+		dump_file(rtag, "out");
+	}
+	free(out);
+}
+
 /* The README demo: the audit records leak, the cache and queue do not. */
 static void test_demo(void)
 {
@@ -1171,14 +1234,16 @@ static void test_demo(void)
 	struct expect ex[4];
 	struct seen seen[4];
 	struct json_object *root;
-	char json[PATH_MAX];
+	char json[PATH_MAX], pprof[PATH_MAX];
 
 	if (!lw || !exe)
 		return;
 	tmp_path(json, sizeof(json), "report.json");
+	tmp_path(pprof, sizeof(pprof), "heap.pb.gz");
 	{
 		char *argv[] = { (char *)lw, "diagnose", "-d", "4", "--json",
-				 json, "--", (char *)exe, NULL };
+				 json, "--pprof", pprof, "--", (char *)exe,
+				 NULL };
 
 		root = run_report("demo", argv, 4 + LW_TIMEOUT_S, json);
 	}
@@ -1206,7 +1271,101 @@ static void test_demo(void)
 			      seen[0].bytes);
 	if (seen[0].frame && !jstr(seen[0].frame, "file"))
 		fail("record_audit_entry: frame has no file");
+	check_pprof("demo", pprof, "record_audit_entry", seen[0].count,
+		    seen[0].bytes);
+	/* Piped output: no progress line, no colours. */
+	{
+		char path[PATH_MAX], *err;
+
+		snprintf(path, sizeof(path), "%s/demo.err", tmpdir);
+		err = read_all(path);
+		if (err && (strstr(err, " left, ") || strchr(err, '\033')))
+			fail("demo: a progress line or colour went to a pipe");
+		free(err);
+	}
 	json_object_put(root);
+}
+
+/*
+ * Diagnose the demo on a pseudo-terminal: the progress line shows up (and
+ * is erased), colours are on; with NO_COLOR they are off.
+ */
+static char *run_on_pty(char *const argv[], const char *env_add)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	int master, status;
+	pid_t pid;
+
+	if (!buf)
+		return NULL;
+	pid = forkpty(&master, NULL, NULL, NULL);
+	if (pid < 0) {
+		fail("forkpty: %s", strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	if (pid == 0) {
+		if (env_add)
+			putenv((char *)env_add);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(master, buf + len, cap - len - 1);
+		if (n <= 0)
+			break; /* EIO once the child side is closed */
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(master);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		fail("pty run did not exit 0 (status %d)", status);
+	}
+	return buf;
+}
+
+static void test_tty(void)
+{
+	const char *lw = env_path("LW_LEAKWATCH");
+	const char *exe = env_path("LW_LEAKY_DEMO");
+	char *out;
+
+	if (!lw || !exe)
+		return;
+	{
+		char *argv[] = { (char *)lw, "diagnose", "-d", "3", "--",
+				 (char *)exe, NULL };
+
+		out = run_on_pty(argv, NULL);
+		if (out && !strstr(out, " left, "))
+			fail("tty: no progress line on the terminal");
+		if (out && !strstr(out, "\r\033[K"))
+			fail("tty: the progress line was not erased");
+		if (out && !strstr(out, LW_RED))
+			fail("tty: no colours on a terminal");
+		if (out && !strstr(out, "LEAK"))
+			fail("tty: no report");
+		free(out);
+
+		out = run_on_pty(argv, "NO_COLOR=1");
+		if (out && strstr(out, LW_RED))
+			fail("tty: colours despite NO_COLOR");
+		if (out && !strstr(out, "LEAK"))
+			fail("tty: no report with NO_COLOR");
+		free(out);
+	}
 }
 
 /*
@@ -1582,7 +1741,7 @@ static const struct {
 	{ "errors", test_errors },	   { "deleted", test_deleted },
 	{ "demo", test_demo },		   { "threads", test_threads },
 	{ "drops", test_drops },	   { "sampled", test_sampled },
-	{ "o2", test_o2 },
+	{ "o2", test_o2 },		   { "tty", test_tty },
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag,
