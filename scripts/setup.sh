@@ -12,6 +12,8 @@ pkgs=(
 	musl-tools libjemalloc2 libtcmalloc-minimal4 binutils procps util-linux
 	# go tool pprof reads the --pprof files in the tests
 	golang-go
+	# headless Chromium renders the --html report in the tests
+	chromium
 )
 
 missing=()

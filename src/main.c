@@ -29,6 +29,7 @@ enum {
 	OPT_ENV,
 	OPT_SAMPLE,
 	OPT_PPROF,
+	OPT_HTML,
 };
 
 #define MAX_CMD_ENV 64
@@ -58,6 +59,7 @@ static const char doc_diagnose[] =
 	"  leakwatch diagnose -d 60 -- ./server --port 8080\n"
 	"  leakwatch diagnose -p 4242 --json report.json\n"
 	"  leakwatch diagnose -p 4242 --pprof heap.pb.gz && go tool pprof -top heap.pb.gz\n"
+	"  leakwatch diagnose -d 60 --html report.html -- ./server\n"
 	"  leakwatch diagnose --env LD_PRELOAD=libjemalloc.so.2 -- ./server\n";
 
 static const char doc_attach[] =
@@ -79,6 +81,9 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "pprof", OPT_PPROF, "FILE", 0,
 	  "Also write outstanding allocations as a gzip pprof heap profile (go tool pprof FILE)",
+	  0 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "Also write the report as one self-contained HTML page (verdicts, flame graph, charts)",
 	  0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Debug output (probe placement, libbpf) and a fuller report", 0 },
@@ -188,6 +193,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PPROF:
 		env.s.pprof_path = arg;
+		break;
+	case OPT_HTML:
+		env.s.html_path = arg;
 		break;
 	case 'v':
 		env.verbose++;

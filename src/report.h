@@ -39,4 +39,11 @@ int lw_report__write_json(const struct lw_report *r, FILE *f);
  */
 int lw_report__write_pprof(const struct lw_report *r, const char *path);
 
+/*
+ * The report as one self-contained HTML page at path (written beside and
+ * renamed): verdict table, flame graph and charts as static HTML/SVG, a
+ * small inline script for zoom and hover.  0 or -errno.  (report_html.c)
+ */
+int lw_report__write_html(const struct lw_report *r, const char *path);
+
 #endif /* LW_REPORT_H */

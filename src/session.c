@@ -305,6 +305,8 @@ static int emit_report(struct session *s, bool final)
 		err = write_json(&r, o->json_path, o->mode == LW_MODE_ATTACH);
 	if (!err && o->pprof_path)
 		err = lw_report__write_pprof(&r, o->pprof_path);
+	if (!err && o->html_path)
+		err = lw_report__write_html(&r, o->html_path);
 	if (err)
 		pr_warn("cannot write the report: %s\n", strerror(-err));
 	lw_alloc_report__clear(&r.alloc);

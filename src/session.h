@@ -29,6 +29,7 @@ struct lw_session_opts {
 	double interval_s; /* attach: seconds between reports */
 	const char *json_path; /* NULL, "-" (stdout) or a file */
 	const char *pprof_path; /* NULL, or a gzip pprof heap profile */
+	const char *html_path; /* NULL, or a self-contained HTML report */
 	const char *ready_file; /* created once probes are attached */
 	bool progress; /* diagnose: a live progress line on stderr (a TTY) */
 	size_t ring_bytes; /* 0 = default */
