@@ -31,6 +31,8 @@ struct lw_session_opts {
 	const char *ready_file; /* created once probes are attached */
 	size_t ring_bytes; /* 0 = default */
 	uint64_t sample_bytes; /* 0: exact; else sample one per N bytes */
+	bool no_threads; /* do not trace threads (--no-threads) */
+	bool no_sockets; /* do not trace descriptors (--no-sockets) */
 	struct lw_text_opts text;
 };
 
