@@ -30,6 +30,8 @@ enum {
 	OPT_SAMPLE,
 	OPT_PPROF,
 	OPT_HTML,
+	OPT_NO_THREADS,
+	OPT_NO_SOCKETS,
 };
 
 #define MAX_CMD_ENV 64
@@ -100,6 +102,10 @@ static const struct argp_option opts[] = {
 	{ "sample-bytes", OPT_SAMPLE, "BYTES", 0,
 	  "Sample one allocation per BYTES on average (e.g. 512K) instead of tracing all; figures become estimates",
 	  0 },
+	{ "no-threads", OPT_NO_THREADS, NULL, 0,
+	  "Do not trace thread creation and exit (no threads section)", 0 },
+	{ "no-sockets", OPT_NO_SOCKETS, NULL, 0,
+	  "Do not trace sockets and descriptors (no sockets section)", 0 },
 	{ "env", OPT_ENV, "VAR=VALUE", 0,
 	  "Set VAR in the environment of CMD only, e.g. LD_PRELOAD=libjemalloc.so.2 (repeatable)",
 	  0 },
@@ -228,6 +234,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SAMPLE:
 		if (parse_bytes(arg, &env.s.sample_bytes))
 			argp_error(state, "invalid sample size \"%s\"", arg);
+		break;
+	case OPT_NO_THREADS:
+		env.s.no_threads = true;
+		break;
+	case OPT_NO_SOCKETS:
+		env.s.no_sockets = true;
 		break;
 	case OPT_ENV:
 		if (!strchr(arg, '=') || arg[0] == '=')

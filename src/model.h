@@ -96,6 +96,9 @@ struct lw_target_info {
 	char exe[4096];
 };
 
+struct lw_thread_report;
+struct lw_socket_report;
+
 struct lw_report {
 	int version; /* JSON schema version, 1 */
 	const char *mode; /* "diagnose" or "attach" */
@@ -107,6 +110,10 @@ struct lw_report {
 	bool interrupted; /* SIGINT/SIGTERM cut the window short */
 	bool final; /* last report of the session */
 	struct lw_alloc_report alloc;
+	/* Threads by creation stack (report_threads.h); NULL: not traced. */
+	const struct lw_thread_report *threads;
+	/* Sockets and descriptors (fdtable.h); NULL: not traced. */
+	const struct lw_socket_report *sockets;
 };
 
 #endif /* LW_MODEL_H */

@@ -16,6 +16,8 @@
 
 #include "render.h"
 #include "report.h"
+#include "report_sockets.h"
+#include "report_threads.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -163,7 +165,9 @@ struct json_object *lw_report__to_json(const struct lw_report *r)
 	    lw_json_add_double(root, "duration_s", r->duration_s) ||
 	    lw_json_add_bool(root, "interrupted", r->interrupted) ||
 	    lw_json_add_bool(root, "final", r->final) ||
-	    alloc_to_json(root, &r->alloc))
+	    alloc_to_json(root, &r->alloc) ||
+	    lw_thread_report__to_json(root, r->threads) ||
+	    lw_sockets__to_json(root, r->sockets))
 		goto err_out;
 	return root;
 
@@ -543,6 +547,9 @@ int lw_report__write_text(const struct lw_report *r, FILE *f,
 		fprintf(f, "\nno outstanding allocations from the traced "
 			   "window\n");
 	}
+	if (r->threads)
+		lw_thread_report__print(&t, r->threads);
+	lw_sockets__write_text(&t, r->sockets);
 
 	/*
 	 * Each fprintf() could fail; the stream's error flag remembers it, so

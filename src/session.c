@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "alloc.h"
+#include "fd.h"
 #include "launch.h"
 #include "ledger.h"
 #include "log.h"
@@ -32,6 +33,7 @@
 #include "session.h"
 #include "symbolize.h"
 #include "sysenv.h"
+#include "task.h"
 
 #define TICK_MS 50 /* ring buffer drain period */
 #define SAMPLE_MS 250 /* ledger series period */
@@ -43,6 +45,8 @@ struct session {
 	struct lw_target_info target;
 	struct lw_ledger *ledger;
 	struct lw_alloc_probe *probe;
+	struct lw_task_probe *threads; /* NULL with --no-threads */
+	struct lw_fd_probe *sockets; /* NULL with --no-sockets */
 	struct lw_symbolizer *sym;
 	pid_t pid;
 	bool launched; /* we started the target */
@@ -172,9 +176,21 @@ static int setup_loop(struct session *s)
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->tfd, &ev) < 0)
 		return -errno;
 
-	ev.data.fd = lw_alloc_probe__fd(s->probe);
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+	/* No allocation probe in a program without an allocator (Go). */
+	ev.data.fd = s->probe ? lw_alloc_probe__fd(s->probe) : -1;
+	if (ev.data.fd >= 0 &&
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 		return -errno;
+	if (s->sockets) {
+		ev.data.fd = lw_fd_probe__fd(s->sockets);
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+			return -errno;
+	}
+	if (s->threads) {
+		ev.data.fd = lw_task_probe__fd(s->threads);
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+			return -errno;
+	}
 
 	/* The pidfd turns readable when the target exits. */
 	s->pidfd = syscall(SYS_pidfd_open, s->pid, 0);
@@ -276,6 +292,8 @@ static int emit_report(struct session *s, bool final)
 {
 	const struct lw_session_opts *o = s->o;
 	struct lw_report r = { 0 };
+	struct lw_thread_report threads = { 0 };
+	struct lw_socket_report sockets = { 0 };
 	uint64_t now = s->end_ns ? s->end_ns : now_ns();
 	int err;
 
@@ -294,6 +312,23 @@ static int emit_report(struct session *s, bool final)
 	if (err)
 		return err;
 	symbolize_sites(s, &r.alloc);
+	if (s->threads) {
+		err = lw_task_probe__report(s->threads, now, &threads);
+		if (err) {
+			lw_alloc_report__clear(&r.alloc);
+			return err;
+		}
+		r.threads = &threads;
+	}
+	if (s->sockets) {
+		err = lw_fd_probe__report(s->sockets, now, &sockets);
+		if (err) {
+			lw_alloc_report__clear(&r.alloc);
+			lw_thread_report__clear(&threads);
+			return err;
+		}
+		r.sockets = &sockets;
+	}
 
 	if (!o->json_path || strcmp(o->json_path, "-")) {
 		if (o->mode == LW_MODE_ATTACH && !final)
@@ -310,15 +345,28 @@ static int emit_report(struct session *s, bool final)
 	if (err)
 		pr_warn("cannot write the report: %s\n", strerror(-err));
 	lw_alloc_report__clear(&r.alloc);
+	lw_thread_report__clear(&threads);
+	lw_socket_report__clear(&sockets);
 	return err;
 }
 
 static int drain(struct session *s)
 {
-	int n = lw_alloc_probe__consume(s->probe);
+	int n = s->probe ? lw_alloc_probe__consume(s->probe) : 0;
 
 	if (n < 0) {
 		pr_warn("cannot keep up: %s\n", strerror(-n));
+		return n;
+	}
+	n = s->threads ? lw_task_probe__consume(s->threads) : 0;
+	if (n < 0) {
+		pr_warn("cannot keep up with thread events: %s\n", strerror(-n));
+		return n;
+	}
+	n = s->sockets ? lw_fd_probe__consume(s->sockets) : 0;
+	if (n < 0) {
+		pr_warn("cannot keep up with descriptor events: %s\n",
+			strerror(-n));
 		return n;
 	}
 	return 0;
@@ -411,6 +459,10 @@ static int run_loop(struct session *s)
 			lw_ledger__sample(s->ledger, now);
 			next_sample += SAMPLE_MS * 1000000ull;
 		}
+		if (s->threads)
+			lw_task_probe__tick(s->threads, now);
+		if (s->sockets)
+			lw_fd_probe__tick(s->sockets, now);
 		if (now >= next_refresh) {
 			(void)lw_symbolizer__refresh(s->sym);
 			next_refresh = now + REFRESH_MS * 1000000ull;
@@ -459,6 +511,55 @@ static void touch(const char *path)
 	else
 		pr_warn("cannot create \"%s\": %s, ignoring\n", path,
 			strerror(errno));
+}
+
+/*
+ * The thread probes beside the allocation probes.  Allocations are the
+ * main job: when the thread tracepoints cannot be had (an old kernel
+ * without BTF-typed tracepoints), say so and go on without them.
+ */
+static void open_threads(struct session *s)
+{
+	struct lw_task_probe_opts topts = {
+		.pid = s->pid,
+		.sym = s->sym,
+	};
+	int err;
+
+	if (s->o->no_threads)
+		return;
+	s->threads = lw_task_probe__new(&topts);
+	err = s->threads ? lw_task_probe__attach(s->threads) : -errno;
+	if (!err)
+		return;
+	pr_warn("cannot trace the threads of PID %d: %s, ignoring\n", s->pid,
+		strerror(-err));
+	lw_task_probe__free(s->threads);
+	s->threads = NULL;
+}
+
+/*
+ * The descriptor probes, like the thread probes: optional, so a failure
+ * costs the sockets section only.
+ */
+static void open_sockets(struct session *s)
+{
+	struct lw_fd_probe_opts fopts = {
+		.pid = s->pid,
+		.sym = s->sym,
+	};
+	int err;
+
+	if (s->o->no_sockets)
+		return;
+	s->sockets = lw_fd_probe__new(&fopts);
+	err = s->sockets ? lw_fd_probe__attach(s->sockets, now_ns()) : -errno;
+	if (!err)
+		return;
+	pr_warn("cannot trace the sockets of PID %d: %s, ignoring\n", s->pid,
+		strerror(-err));
+	lw_fd_probe__free(s->sockets);
+	s->sockets = NULL;
 }
 
 int lw_session__run(const struct lw_session_opts *o)
@@ -512,7 +613,15 @@ int lw_session__run(const struct lw_session_opts *o)
 		goto out;
 	}
 	nr_probes = lw_alloc_probe__attach(s.probe);
-	if (nr_probes == -ENOENT) {
+	if (nr_probes == -ENOENT && !o->no_sockets &&
+	    lw_fd_target_is_go(s.pid)) {
+		/* A static Go program: its sockets can still be traced. */
+		pr_info("no allocator functions found in PID %d (%s): tracing descriptors only\n",
+			s.pid, s.target.exe);
+		lw_alloc_probe__free(s.probe);
+		s.probe = NULL;
+		nr_probes = 0;
+	} else if (nr_probes == -ENOENT) {
 		err = nr_probes;
 		pr_warn("no allocator functions found in PID %d (%s): is it a stripped static binary?\n",
 			s.pid, s.target.exe);
@@ -528,6 +637,8 @@ int lw_session__run(const struct lw_session_opts *o)
 				s.pid, strerror(-err));
 		goto out;
 	}
+	open_threads(&s);
+	open_sockets(&s);
 	err = setup_loop(&s);
 	if (err) {
 		pr_warn("cannot set up the event loop: %s\n", strerror(-err));
@@ -535,6 +646,14 @@ int lw_session__run(const struct lw_session_opts *o)
 	}
 	/* The window starts once every probe is in place. */
 	s.t0_ns = now_ns();
+	if (s.threads) {
+		err = lw_task_probe__start(s.threads, s.t0_ns);
+		if (err) {
+			pr_warn("cannot read the threads of PID %d: %s\n",
+				s.pid, strerror(-err));
+			goto out;
+		}
+	}
 	if (s.held) {
 		err = lw_launch__release(s.pid);
 		if (err) {
@@ -560,7 +679,14 @@ int lw_session__run(const struct lw_session_opts *o)
 	 * detach before anything slow, so the target stops paying. */
 	if (!err)
 		err = drain(&s);
-	lw_alloc_probe__drops(s.probe, &s.drops);
+	/* Thread states are read from /proc: before a launched target
+	 * is stopped. */
+	if (!err && s.threads)
+		err = lw_task_probe__finish(s.threads, s.end_ns);
+	if (!err && s.sockets)
+		lw_fd_probe__finish(s.sockets, s.end_ns);
+	if (s.probe)
+		lw_alloc_probe__drops(s.probe, &s.drops);
 	lw_alloc_probe__free(s.probe);
 	s.probe = NULL;
 	stop_launched(&s);
@@ -574,6 +700,8 @@ int lw_session__run(const struct lw_session_opts *o)
 
 out:
 	lw_alloc_probe__free(s.probe);
+	lw_task_probe__free(s.threads);
+	lw_fd_probe__free(s.sockets);
 	stop_launched(&s);
 	lw_symbolizer__free(s.sym);
 	lw_ledger__free(s.ledger);

@@ -34,6 +34,8 @@ struct lw_session_opts {
 	bool progress; /* diagnose: a live progress line on stderr (a TTY) */
 	size_t ring_bytes; /* 0 = default */
 	uint64_t sample_bytes; /* 0: exact; else sample one per N bytes */
+	bool no_threads; /* do not trace threads (--no-threads) */
+	bool no_sockets; /* do not trace descriptors (--no-sockets) */
 	struct lw_text_opts text;
 };
 

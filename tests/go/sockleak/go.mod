@@ -1,0 +1,3 @@
+module leakwatch.test/sockleak
+
+go 1.19
