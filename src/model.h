@@ -96,6 +96,8 @@ struct lw_target_info {
 	char exe[4096];
 };
 
+struct lw_go_report; /* go/goreport.h */
+
 struct lw_report {
 	int version; /* JSON schema version, 1 */
 	const char *mode; /* "diagnose" or "attach" */
@@ -107,6 +109,10 @@ struct lw_report {
 	bool interrupted; /* SIGINT/SIGTERM cut the window short */
 	bool final; /* last report of the session */
 	struct lw_alloc_report alloc;
+	/* No allocator functions to probe (a pure Go binary): alloc is
+	 * empty because nothing was traced, not because nothing leaked. */
+	bool alloc_unprobed;
+	const struct lw_go_report *go; /* NULL: not a Go target */
 };
 
 #endif /* LW_MODEL_H */

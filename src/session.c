@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "alloc.h"
+#include "go/gocollect.h"
 #include "launch.h"
 #include "ledger.h"
 #include "log.h"
@@ -43,6 +44,8 @@ struct session {
 	struct lw_ledger *ledger;
 	struct lw_alloc_probe *probe;
 	struct lw_symbolizer *sym;
+	struct lw_gocollect *go; /* NULL: not a Go target */
+	bool alloc_unprobed; /* Go without an allocator to probe */
 	pid_t pid;
 	bool launched; /* we started the target */
 	bool held; /* launched and not yet released */
@@ -170,9 +173,11 @@ static int setup_loop(struct session *s)
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->tfd, &ev) < 0)
 		return -errno;
 
-	ev.data.fd = lw_alloc_probe__fd(s->probe);
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
-		return -errno;
+	if (s->probe) {
+		ev.data.fd = lw_alloc_probe__fd(s->probe);
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+			return -errno;
+	}
 
 	/* The pidfd turns readable when the target exits. */
 	s->pidfd = syscall(SYS_pidfd_open, s->pid, 0);
@@ -274,6 +279,7 @@ static int emit_report(struct session *s, bool final)
 {
 	const struct lw_session_opts *o = s->o;
 	struct lw_report r = { 0 };
+	struct lw_go_report go = { 0 };
 	uint64_t now = s->end_ns ? s->end_ns : now_ns();
 	int err;
 
@@ -288,10 +294,19 @@ static int emit_report(struct session *s, bool final)
 	r.exit_signal = s->exit_signal;
 	r.interrupted = s->interrupted;
 	r.final = final;
+	r.alloc_unprobed = s->alloc_unprobed;
 	err = lw_ledger__report(s->ledger, now, &s->drops, &r.alloc);
 	if (err)
 		return err;
 	symbolize_sites(s, &r.alloc);
+	if (s->go) {
+		err = lw_gocollect__report(s->go, now, &go);
+		if (err) {
+			lw_alloc_report__clear(&r.alloc);
+			return err;
+		}
+		r.go = &go;
+	}
 
 	if (!o->json_path || strcmp(o->json_path, "-")) {
 		if (o->mode == LW_MODE_ATTACH && !final)
@@ -304,12 +319,17 @@ static int emit_report(struct session *s, bool final)
 	if (err)
 		pr_warn("cannot write the report: %s\n", strerror(-err));
 	lw_alloc_report__clear(&r.alloc);
+	lw_go_report__clear(&go);
 	return err;
 }
 
 static int drain(struct session *s)
 {
-	int n = lw_alloc_probe__consume(s->probe);
+	int n;
+
+	if (!s->probe)
+		return 0;
+	n = lw_alloc_probe__consume(s->probe);
 
 	if (n < 0) {
 		pr_warn("cannot keep up: %s\n", strerror(-n));
@@ -370,6 +390,9 @@ static int run_loop(struct session *s)
 			return 0;
 
 		now = now_ns();
+		/* -ESRCH is the target exiting: the pidfd reports that. */
+		if (s->go && lw_gocollect__tick(s->go, now, false) == -ENOMEM)
+			return -ENOMEM;
 		if (now >= next_sample) {
 			lw_ledger__sample(s->ledger, now);
 			next_sample += SAMPLE_MS * 1000000ull;
@@ -443,6 +466,13 @@ int lw_session__run(const struct lw_session_opts *o)
 	if (err)
 		return 1;
 	read_target_info(&s);
+	err = lw_gocollect__new(s.pid, &s.go);
+	if (err && err != -ENOEXEC)
+		pr_warn("PID %d is a Go program but its runtime cannot be read: %s, ignoring\n",
+			s.pid, strerror(-err));
+	else if (!err)
+		pr_debug("PID %d is a Go program (%s)\n", s.pid,
+			 lw_gocollect__version(s.go));
 
 	s.t0_ns = now_ns();
 	lopts.sample_bytes = o->sample_bytes;
@@ -471,7 +501,14 @@ int lw_session__run(const struct lw_session_opts *o)
 		goto out;
 	}
 	nr_probes = lw_alloc_probe__attach(s.probe);
-	if (nr_probes == -ENOENT) {
+	if (nr_probes == -ENOENT && s.go) {
+		/* A pure Go binary has no malloc: goroutines and the Go
+		 * heap are read from outside, with no probe at all. */
+		lw_alloc_probe__free(s.probe);
+		s.probe = NULL;
+		s.alloc_unprobed = true;
+		nr_probes = 0;
+	} else if (nr_probes == -ENOENT) {
 		err = nr_probes;
 		pr_warn("no allocator functions found in PID %d (%s): is it a stripped static binary?\n",
 			s.pid, s.target.exe);
@@ -503,7 +540,21 @@ int lw_session__run(const struct lw_session_opts *o)
 		}
 		s.held = false;
 	}
-	if (o->mode == LW_MODE_DIAGNOSE)
+	/* After the release: a launched program's runtime starts now. */
+	if (s.go) {
+		err = lw_gocollect__start(s.go, s.t0_ns);
+		if (err && err != -ESRCH) {
+			pr_warn("cannot read the goroutines of PID %d: %s\n",
+				s.pid, strerror(-err));
+			goto out;
+		}
+		err = 0; /* gone already: the loop notices */
+	}
+	if (s.alloc_unprobed)
+		pr_info("tracing PID %d (%s): a Go program without an allocator to probe, reading its goroutines and Go heap, reporting %s\n",
+			s.pid, s.target.comm,
+			o->mode == LW_MODE_DIAGNOSE ? "at the end" : "periodically");
+	else if (o->mode == LW_MODE_DIAGNOSE)
 		pr_info("tracing PID %d (%s): %d allocator functions probed, reporting in %.0f s\n",
 			s.pid, s.target.comm, nr_probes, o->duration_s);
 	else
@@ -514,11 +565,15 @@ int lw_session__run(const struct lw_session_opts *o)
 
 	err = run_loop(&s);
 	s.end_ns = now_ns();
+	/* The last goroutine snapshot, before the target is stopped. */
+	if (!err && s.go && !s.exited)
+		(void)lw_gocollect__tick(s.go, s.end_ns, true);
 	/* What the target did up to now is in the ring: take it all, then
 	 * detach before anything slow, so the target stops paying. */
 	if (!err)
 		err = drain(&s);
-	lw_alloc_probe__drops(s.probe, &s.drops);
+	if (s.probe)
+		lw_alloc_probe__drops(s.probe, &s.drops);
 	lw_alloc_probe__free(s.probe);
 	s.probe = NULL;
 	stop_launched(&s);
@@ -534,6 +589,7 @@ out:
 	lw_alloc_probe__free(s.probe);
 	stop_launched(&s);
 	lw_symbolizer__free(s.sym);
+	lw_gocollect__free(s.go);
 	lw_ledger__free(s.ledger);
 	if (s.pidfd >= 0)
 		(void)close(s.pidfd);

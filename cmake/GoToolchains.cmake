@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Go toolchains for the Go test fixtures, and a function that builds one
+# fixture with each of them, unstripped and stripped.
+#
+# LW_GO_TOOLCHAINS: list of `go` executables.  Default: Debian's golang
+# (/usr/lib/go-1.NN/bin/go, Go 1.19 on Debian 12) plus whatever
+# scripts/go-toolchains.sh put in LW_GO_CACHE (go1.NN/bin/go).
+set(LW_GO_CACHE "/var/cache/leakwatch/go" CACHE PATH
+    "Where scripts/setup.sh puts extra Go toolchains")
+if(NOT LW_GO_TOOLCHAINS)
+  file(GLOB _lw_debian_go /usr/lib/go-1.*/bin/go)
+  file(GLOB _lw_cached_go ${LW_GO_CACHE}/go1.*/bin/go)
+  set(LW_GO_TOOLCHAINS ${_lw_debian_go} ${_lw_cached_go})
+  list(SORT LW_GO_TOOLCHAINS COMPARE NATURAL)
+endif()
+
+# The version tag ("1.19", "1.26") of each toolchain, from `go env GOVERSION`
+# (go1.19.8 -> 1.19).  LW_GO_TAGS and LW_GO_TOOLCHAINS are parallel lists.
+set(LW_GO_TAGS "")
+set(_lw_go_ok "")
+foreach(_go ${LW_GO_TOOLCHAINS})
+  execute_process(COMMAND ${_go} env GOVERSION OUTPUT_VARIABLE _v
+                  RESULT_VARIABLE _rc OUTPUT_STRIP_TRAILING_WHITESPACE
+                  ERROR_QUIET)
+  if(_rc EQUAL 0 AND _v MATCHES "^go1\\.([0-9]+)")
+    list(FIND LW_GO_TAGS "1.${CMAKE_MATCH_1}" _dup)
+    if(_dup EQUAL -1)
+      list(APPEND LW_GO_TAGS "1.${CMAKE_MATCH_1}")
+      list(APPEND _lw_go_ok ${_go})
+    endif()
+  endif()
+endforeach()
+set(LW_GO_TOOLCHAINS ${_lw_go_ok})
+if(LW_GO_TAGS)
+  message(STATUS "Go toolchains for fixtures: ${LW_GO_TAGS}")
+else()
+  message(STATUS "Go toolchains for fixtures: none (run scripts/setup.sh)")
+endif()
+
+# lw_go_fixture(NAME SRC_DIR [CGO])
+# Builds the main package in SRC_DIR (standard library only, with a go.mod
+# saying "go 1.19") with every
+# toolchain into ${CMAKE_BINARY_DIR}/go/NAME-<tag> and NAME-<tag>-stripped
+# (-s -w: no .symtab, no DWARF).  Adds a target go_NAME building them all.
+# Without CGO the binaries are static (CGO_ENABLED=0), like most Go
+# services shipped in containers.
+function(lw_go_fixture name src_dir)
+  set(cgo 0)
+  if("CGO" IN_LIST ARGN)
+    set(cgo 1)
+  endif()
+  file(GLOB_RECURSE srcs ${src_dir}/*.go)
+  set(outs "")
+  set(i 0)
+  foreach(go ${LW_GO_TOOLCHAINS})
+    list(GET LW_GO_TAGS ${i} tag)
+    math(EXPR i "${i} + 1")
+    foreach(variant "" "-stripped")
+      set(out ${CMAKE_BINARY_DIR}/go/${name}-${tag}${variant})
+      set(ldflags "")
+      if(variant STREQUAL "-stripped")
+        set(ldflags "-ldflags=-s -w")
+      endif()
+      add_custom_command(OUTPUT ${out}
+        COMMAND ${CMAKE_COMMAND} -E env
+                GOCACHE=${CMAKE_BINARY_DIR}/go-cache
+                GOPATH=${CMAKE_BINARY_DIR}/go-path
+                GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOPROXY=off
+                CGO_ENABLED=${cgo}
+                # Unquoted: an empty ldflags must vanish, not become an
+                # empty package argument; the one element keeps its space.
+                ${go} build ${ldflags} -o ${out} .
+        WORKING_DIRECTORY ${src_dir}
+        DEPENDS ${srcs}
+        COMMENT "go ${tag}: ${name}${variant}"
+        VERBATIM)
+      list(APPEND outs ${out})
+    endforeach()
+  endforeach()
+  add_custom_target(go_${name} ALL DEPENDS ${outs})
+endfunction()
