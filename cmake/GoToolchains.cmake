@@ -69,6 +69,8 @@ function(lw_go_fixture name src_dir)
                 GOPATH=${CMAKE_BINARY_DIR}/go-path
                 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOPROXY=off
                 CGO_ENABLED=${cgo}
+                # Unquoted: an empty ldflags must vanish, not become an
+                # empty package argument; the one element keeps its space.
                 ${go} build ${ldflags} -o ${out} .
         WORKING_DIRECTORY ${src_dir}
         DEPENDS ${srcs}

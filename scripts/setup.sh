@@ -10,7 +10,8 @@ pkgs=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libjson-c-dev libcapstone-dev
 	# test fixtures: other allocators and libcs, fixture tooling
 	musl-tools libjemalloc2 libtcmalloc-minimal4 binutils procps util-linux
-	# go tool pprof reads the --pprof files in the tests
+	# Go fixtures (Debian's Go is 1.19; newer ones below), and go tool
+	# pprof reads the --pprof files in the tests
 	golang-go
 	# headless Chromium renders the --html report in the tests
 	chromium
@@ -27,4 +28,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Newer Go toolchains for the Go fixtures (tests/go), next to Debian's 1.19:
+# 1.21 and 1.23 (CI must cover one of 1.21-1.23) and the newest ones from
+# later Debian suites.  Only missing ones are fetched (go-toolchains.sh);
+# cmake/GoToolchains.cmake finds them in this directory.
+go_cache=/var/cache/leakwatch/go
+go_missing=()
+for v in 1.21 1.23 1.25 1.26; do
+	[ -x "$go_cache/go$v/bin/go" ] || go_missing+=("$v")
+done
+if [ ${#go_missing[@]} -gt 0 ]; then
+	echo "setup: fetching Go ${go_missing[*]} into $go_cache"
+	"$(dirname "$0")/go-toolchains.sh" "$go_cache" "${go_missing[@]}"
 fi

@@ -98,6 +98,7 @@ struct lw_target_info {
 
 struct lw_thread_report;
 struct lw_socket_report;
+struct lw_go_report; /* go/goreport.h */
 
 struct lw_report {
 	int version; /* JSON schema version, 1 */
@@ -114,6 +115,10 @@ struct lw_report {
 	const struct lw_thread_report *threads;
 	/* Sockets and descriptors (fdtable.h); NULL: not traced. */
 	const struct lw_socket_report *sockets;
+	/* No allocator functions to probe (a pure Go binary): alloc is
+	 * empty because nothing was traced, not because nothing leaked. */
+	bool alloc_unprobed;
+	const struct lw_go_report *go; /* NULL: not a Go target */
 };
 
 #endif /* LW_MODEL_H */

@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "go/goreport.h"
 #include "render.h"
 #include "report.h"
 #include "report_sockets.h"
@@ -82,7 +83,7 @@ static int site_to_json(struct json_object *sites,
 }
 
 static int alloc_to_json(struct json_object *parent,
-			 const struct lw_alloc_report *a)
+			 const struct lw_alloc_report *a, bool probed)
 {
 	struct json_object *o, *drops, *window, *verdicts, *sites, *sampling;
 	uint64_t nr_verdict[3] = { 0 };
@@ -93,6 +94,7 @@ static int alloc_to_json(struct json_object *parent,
 			nr_verdict[a->sites[i].verdict]++;
 
 	if (lw_json_add_child(parent, "allocations", json_object_new_object(), &o) ||
+	    lw_json_add_bool(o, "probed", probed) ||
 	    (a->sample_bytes ?
 		     lw_json_add_child(o, "sampling", json_object_new_object(),
 			       &sampling) ||
@@ -165,7 +167,8 @@ struct json_object *lw_report__to_json(const struct lw_report *r)
 	    lw_json_add_double(root, "duration_s", r->duration_s) ||
 	    lw_json_add_bool(root, "interrupted", r->interrupted) ||
 	    lw_json_add_bool(root, "final", r->final) ||
-	    alloc_to_json(root, &r->alloc) ||
+	    alloc_to_json(root, &r->alloc, !r->alloc_unprobed) ||
+	    lw_go_report__to_json(root, r->go) ||
 	    lw_thread_report__to_json(root, r->threads) ||
 	    lw_sockets__to_json(root, r->sockets))
 		goto err_out;
@@ -538,15 +541,21 @@ int lw_report__write_text(const struct lw_report *r, FILE *f,
 	/* Only write errors may set errno from here on; see the end. */
 	errno = 0;
 	print_header(&t, r);
-	print_drops(&t, &r->alloc);
-	print_summary(&t, r);
-	if (r->alloc.nr_sites) {
-		print_table(&t, &r->alloc);
-		print_details(&t, &r->alloc);
+	if (r->alloc_unprobed) {
+		/* A pure Go binary: the Go sections below say it all. */
+		fprintf(f, "\nallocations: not probed (no allocator functions in this binary)\n");
 	} else {
-		fprintf(f, "\nno outstanding allocations from the traced "
-			   "window\n");
+		print_drops(&t, &r->alloc);
+		print_summary(&t, r);
+		if (r->alloc.nr_sites) {
+			print_table(&t, &r->alloc);
+			print_details(&t, &r->alloc);
+		} else {
+			fprintf(f, "\nno outstanding allocations from the "
+				   "traced window\n");
+		}
 	}
+	lw_go_report__print(&t, r->go);
 	if (r->threads)
 		lw_thread_report__print(&t, r->threads);
 	lw_sockets__write_text(&t, r->sockets);

@@ -25,6 +25,7 @@
 
 #include "alloc.h"
 #include "fd.h"
+#include "go/gocollect.h"
 #include "launch.h"
 #include "ledger.h"
 #include "log.h"
@@ -48,6 +49,8 @@ struct session {
 	struct lw_task_probe *threads; /* NULL with --no-threads */
 	struct lw_fd_probe *sockets; /* NULL with --no-sockets */
 	struct lw_symbolizer *sym;
+	struct lw_gocollect *go; /* NULL: not a Go target */
+	bool alloc_unprobed; /* Go without an allocator to probe */
 	pid_t pid;
 	bool launched; /* we started the target */
 	bool held; /* launched and not yet released */
@@ -176,11 +179,6 @@ static int setup_loop(struct session *s)
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->tfd, &ev) < 0)
 		return -errno;
 
-	/* No allocation probe in a program without an allocator (Go). */
-	ev.data.fd = s->probe ? lw_alloc_probe__fd(s->probe) : -1;
-	if (ev.data.fd >= 0 &&
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
-		return -errno;
 	if (s->sockets) {
 		ev.data.fd = lw_fd_probe__fd(s->sockets);
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
@@ -188,6 +186,12 @@ static int setup_loop(struct session *s)
 	}
 	if (s->threads) {
 		ev.data.fd = lw_task_probe__fd(s->threads);
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
+			return -errno;
+	}
+	/* No allocation probe in a program without an allocator (Go). */
+	if (s->probe) {
+		ev.data.fd = lw_alloc_probe__fd(s->probe);
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0)
 			return -errno;
 	}
@@ -294,6 +298,7 @@ static int emit_report(struct session *s, bool final)
 	struct lw_report r = { 0 };
 	struct lw_thread_report threads = { 0 };
 	struct lw_socket_report sockets = { 0 };
+	struct lw_go_report go = { 0 };
 	uint64_t now = s->end_ns ? s->end_ns : now_ns();
 	int err;
 
@@ -308,14 +313,24 @@ static int emit_report(struct session *s, bool final)
 	r.exit_signal = s->exit_signal;
 	r.interrupted = s->interrupted;
 	r.final = final;
+	r.alloc_unprobed = s->alloc_unprobed;
 	err = lw_ledger__report(s->ledger, now, &s->drops, &r.alloc);
 	if (err)
 		return err;
 	symbolize_sites(s, &r.alloc);
+	if (s->go) {
+		err = lw_gocollect__report(s->go, now, &go);
+		if (err) {
+			lw_alloc_report__clear(&r.alloc);
+			return err;
+		}
+		r.go = &go;
+	}
 	if (s->threads) {
 		err = lw_task_probe__report(s->threads, now, &threads);
 		if (err) {
 			lw_alloc_report__clear(&r.alloc);
+			lw_go_report__clear(&go);
 			return err;
 		}
 		r.threads = &threads;
@@ -324,6 +339,7 @@ static int emit_report(struct session *s, bool final)
 		err = lw_fd_probe__report(s->sockets, now, &sockets);
 		if (err) {
 			lw_alloc_report__clear(&r.alloc);
+			lw_go_report__clear(&go);
 			lw_thread_report__clear(&threads);
 			return err;
 		}
@@ -347,11 +363,13 @@ static int emit_report(struct session *s, bool final)
 	lw_alloc_report__clear(&r.alloc);
 	lw_thread_report__clear(&threads);
 	lw_socket_report__clear(&sockets);
+	lw_go_report__clear(&go);
 	return err;
 }
 
 static int drain(struct session *s)
 {
+	/* No allocation probe in a program without an allocator (Go). */
 	int n = s->probe ? lw_alloc_probe__consume(s->probe) : 0;
 
 	if (n < 0) {
@@ -455,6 +473,9 @@ static int run_loop(struct session *s)
 			return 0;
 
 		now = now_ns();
+		/* -ESRCH is the target exiting: the pidfd reports that. */
+		if (s->go && lw_gocollect__tick(s->go, now, false) == -ENOMEM)
+			return -ENOMEM;
 		if (now >= next_sample) {
 			lw_ledger__sample(s->ledger, now);
 			next_sample += SAMPLE_MS * 1000000ull;
@@ -585,6 +606,13 @@ int lw_session__run(const struct lw_session_opts *o)
 	if (err)
 		return 1;
 	read_target_info(&s);
+	err = lw_gocollect__new(s.pid, &s.go);
+	if (err && err != -ENOEXEC)
+		pr_warn("PID %d is a Go program but its runtime cannot be read: %s, ignoring\n",
+			s.pid, strerror(-err));
+	else if (!err)
+		pr_debug("PID %d is a Go program (%s)\n", s.pid,
+			 lw_gocollect__version(s.go));
 
 	s.t0_ns = now_ns();
 	lopts.sample_bytes = o->sample_bytes;
@@ -613,13 +641,14 @@ int lw_session__run(const struct lw_session_opts *o)
 		goto out;
 	}
 	nr_probes = lw_alloc_probe__attach(s.probe);
-	if (nr_probes == -ENOENT && !o->no_sockets &&
-	    lw_fd_target_is_go(s.pid)) {
-		/* A static Go program: its sockets can still be traced. */
-		pr_info("no allocator functions found in PID %d (%s): tracing descriptors only\n",
-			s.pid, s.target.exe);
+	if (nr_probes == -ENOENT &&
+	    (s.go || (!o->no_sockets && lw_fd_target_is_go(s.pid)))) {
+		/* A pure Go binary has no malloc: goroutines and the Go
+		 * heap are read from outside, sockets and threads traced,
+		 * with no allocation probe at all. */
 		lw_alloc_probe__free(s.probe);
 		s.probe = NULL;
+		s.alloc_unprobed = true;
 		nr_probes = 0;
 	} else if (nr_probes == -ENOENT) {
 		err = nr_probes;
@@ -663,7 +692,21 @@ int lw_session__run(const struct lw_session_opts *o)
 		}
 		s.held = false;
 	}
-	if (o->mode == LW_MODE_DIAGNOSE)
+	/* After the release: a launched program's runtime starts now. */
+	if (s.go) {
+		err = lw_gocollect__start(s.go, s.t0_ns);
+		if (err && err != -ESRCH) {
+			pr_warn("cannot read the goroutines of PID %d: %s\n",
+				s.pid, strerror(-err));
+			goto out;
+		}
+		err = 0; /* gone already: the loop notices */
+	}
+	if (s.alloc_unprobed)
+		pr_info("tracing PID %d (%s): a Go program without an allocator to probe, reading its goroutines and Go heap, reporting %s\n",
+			s.pid, s.target.comm,
+			o->mode == LW_MODE_DIAGNOSE ? "at the end" : "periodically");
+	else if (o->mode == LW_MODE_DIAGNOSE)
 		pr_info("tracing PID %d (%s): %d allocator functions probed, reporting in %.0f s\n",
 			s.pid, s.target.comm, nr_probes, o->duration_s);
 	else
@@ -675,6 +718,9 @@ int lw_session__run(const struct lw_session_opts *o)
 	err = run_loop(&s);
 	s.end_ns = now_ns();
 	clear_progress(&s);
+	/* The last goroutine snapshot, before the target is stopped. */
+	if (!err && s.go && !s.exited)
+		(void)lw_gocollect__tick(s.go, s.end_ns, true);
 	/* What the target did up to now is in the ring: take it all, then
 	 * detach before anything slow, so the target stops paying. */
 	if (!err)
@@ -704,6 +750,7 @@ out:
 	lw_fd_probe__free(s.sockets);
 	stop_launched(&s);
 	lw_symbolizer__free(s.sym);
+	lw_gocollect__free(s.go);
 	lw_ledger__free(s.ledger);
 	if (s.pidfd >= 0)
 		(void)close(s.pidfd);

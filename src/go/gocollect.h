@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakwatch authors */
+/*
+ * What the session runs for a Go target: goroutine snapshots (one a
+ * second, backing off when a snapshot gets expensive) fed into a census
+ * by creation site, per-site states, wait reasons and a representative
+ * stack, plus the Go heap profile and RSS over the window.  No probes:
+ * everything is read from outside with process_vm_readv.  Pairs with
+ * gocollect.c; the report it builds is goreport.h.
+ */
+#ifndef LW_GOCOLLECT_H
+#define LW_GOCOLLECT_H
+
+#include <stdint.h>
+
+#include "goreport.h"
+
+struct lw_gocollect;
+
+/*
+ * Open PID as a Go target.  0 and *ret; -ENOEXEC when it is not a Go
+ * program; -ENOENT when its Go version is not supported (no runtime.g
+ * layout, no allgs); -ESRCH; -ENOMEM.  Nothing is read from its memory
+ * until lw_gocollect__start().
+ */
+int lw_gocollect__new(int pid, struct lw_gocollect **ret);
+void lw_gocollect__free(struct lw_gocollect *c); /* NULL-safe */
+
+/* Go version, as in the report ("go1.22.5"). */
+const char *lw_gocollect__version(const struct lw_gocollect *c);
+
+/*
+ * The window starts at t0_ns (CLOCK_MONOTONIC): take the first snapshot.
+ * Goroutines alive then have unknown birth times.  0 or -errno (-ESRCH:
+ * the target is gone).
+ */
+int lw_gocollect__start(struct lw_gocollect *c, uint64_t t0_ns);
+
+/*
+ * Call often (the session's 50 ms tick): takes a snapshot when one is
+ * due.  force: take one now (the last one before a report).  0, or
+ * -ESRCH once the target is gone (later calls do nothing), -ENOMEM.
+ */
+int lw_gocollect__tick(struct lw_gocollect *c, uint64_t now_ns, bool force);
+
+/*
+ * Build the report at now_ns into *ret (clear it with
+ * lw_go_report__clear()).  Strings in it belong to the collector and
+ * stay valid until it is freed.  0 or -ENOMEM.
+ */
+int lw_gocollect__report(struct lw_gocollect *c, uint64_t now_ns,
+			 struct lw_go_report *ret);
+
+#endif /* LW_GOCOLLECT_H */

@@ -1,0 +1,3 @@
+module leakwatch/leaky
+
+go 1.19

@@ -1,0 +1,1088 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakwatch authors */
+/*
+ * Integration tests of the Go reader: runs the real leakwatch binary on the
+ * Go fixture of tests/go/leaky (one build per toolchain, stripped or not)
+ * and compares its "goroutines" and "go_heap" report sections with the
+ * fixture's own counts (/counts) and with the Go runtime's own goroutine
+ * profile (/debug/pprof/goroutine?debug=1), both read over loopback after
+ * the report.  Ground truth: docs/testing.md, "Go fixture".
+ *
+ *	test_go leaks FIXTURE TAG stripped|unstripped
+ *	test_go stress FIXTURE TAG
+ *
+ * TAG is the toolchain's version ("1.19").  leakwatch's path comes from
+ * LW_LEAKWATCH.  Exits 77 when not root.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The diagnosis window and the driver's schedule.  The driver starts when
+ * leakwatch is ready (SIGUSR1) and stops DRIVE_S later, then collects the
+ * garbage and goes quiet: the report at WINDOW_S sees a population that no
+ * longer changes, and every quarter of the window saw leaks born (the leak
+ * verdict needs survivors in each of its 4 segments).
+ */
+#define WINDOW_S 12
+#define DRIVE_S 10
+#define DRIVE_RATE 5
+#define LW_SLACK_S 60 /* leakwatch's own time beyond its window */
+#define STRESS_WORKERS 16
+#define STRESS_DEFAULT_S 20 /* LW_GO_STRESS_S overrides: 600 by hand */
+#define HEAP_FUNC "main.heapLeakAlloc"
+
+static char tmpdir[256];
+static int failures;
+
+static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	failures++;
+	fprintf(stderr, "FAIL: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* "-" is the ground truth, "+" what leakwatch (or the target) said. */
+static void fail_diff(const char *what, const char *expected,
+		      const char *actual)
+{
+	failures++;
+	fprintf(stderr, "FAIL: %s\n-\t%s\n+\t%s\n", what, expected, actual);
+}
+
+static void fail_diff_u64(const char *what, uint64_t expected, uint64_t actual)
+{
+	char e[32], a[32];
+
+	snprintf(e, sizeof(e), "%" PRIu64, expected);
+	snprintf(a, sizeof(a), "%" PRIu64, actual);
+	fail_diff(what, e, a);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static char *read_all(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return strdup("");
+	/* getdelim with NUL reads a text file whole. */
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+static void dump_file(const char *tag, const char *ext)
+{
+	char path[PATH_MAX];
+	char *s;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", tmpdir, tag, ext);
+	s = read_all(path);
+	fprintf(stderr, "---- %s.%s ----\n%s%s", tag, ext, s,
+		*s && s[strlen(s) - 1] != '\n' ? "\n" : "");
+	free(s);
+}
+
+/*
+ * Fork and exec argv with stdout/stderr to tmpdir/TAG.out and TAG.err and
+ * stdin from /dev/null.  Returns the PID or -1.
+ */
+static pid_t spawn(char *const argv[], const char *tag)
+{
+	char out[PATH_MAX], err[PATH_MAX];
+	pid_t pid;
+	int i;
+
+	snprintf(out, sizeof(out), "%s/%s.out", tmpdir, tag);
+	snprintf(err, sizeof(err), "%s/%s.err", tmpdir, tag);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fail("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (in < 0 || o < 0 || e < 0)
+			_exit(126);
+		dup2(in, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	fprintf(stderr, "run [%s]:", tag);
+	for (i = 0; argv[i]; i++)
+		fprintf(stderr, " %s", argv[i]);
+	fprintf(stderr, "\n");
+	return pid;
+}
+
+/* The exit code, 128 + signal, or -1 (killed after timeout_s, a failure). */
+static int wait_exit(pid_t pid, int timeout_s, const char *tag)
+{
+	int status, i;
+
+	for (i = 0; i < timeout_s * 20; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+						   128 + WTERMSIG(status);
+		if (r < 0)
+			return -1;
+		sleep_ms(50);
+	}
+	fail("%s: still running after %d s, killed", tag, timeout_s);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* True while pid (our child) runs; reaps it and says how it ended if not. */
+static bool still_running(pid_t pid, const char *tag)
+{
+	int status;
+	pid_t r = waitpid(pid, &status, WNOHANG);
+
+	if (r == 0)
+		return true;
+	if (r == pid && WIFSIGNALED(status))
+		fail("%s: killed by signal %d", tag, WTERMSIG(status));
+	else if (r == pid)
+		fail("%s: exited with %d", tag, WEXITSTATUS(status));
+	else
+		fail("%s: waitpid: %s", tag, strerror(errno));
+	dump_file(tag, "err");
+	return false;
+}
+
+static void stop_child(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Wait for path to appear while pid runs; false (a failure) if not. */
+static bool wait_file(const char *path, pid_t pid, const char *tag,
+		      int timeout_s)
+{
+	int i;
+
+	for (i = 0; i < timeout_s * 50; i++) {
+		if (!access(path, F_OK))
+			return true;
+		if (!still_running(pid, tag))
+			return false;
+		sleep_ms(20);
+	}
+	fail("%s: no \"%s\" after %d s", tag, path, timeout_s);
+	return false;
+}
+
+/* ---- a minimal HTTP/1.0 client for the fixture on loopback ---- */
+
+/* The body of GET path from 127.0.0.1:port, or NULL (a failure, reported)
+ * unless the status is 200.  The caller frees it. */
+static char *http_get(int port, const char *path)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 20 };
+	char *resp = NULL, *body = NULL, *hdr_end;
+	size_t len = 0, cap = 0;
+	char req[512];
+	int fd, n;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fail("socket: %s", strerror(errno));
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fail("GET %s: connect to port %d: %s", path, port,
+		     strerror(errno));
+		goto out;
+	}
+	/* HTTP/1.0: the server closes the connection after the reply, so the
+	 * body ends at EOF. */
+	n = snprintf(req, sizeof(req),
+		     "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (write(fd, req, n) != n) {
+		fail("GET %s: write: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 4096) {
+			char *p = realloc(resp, cap + 65536);
+
+			if (!p) {
+				fail("GET %s: out of memory", path);
+				goto out;
+			}
+			resp = p;
+			cap += 65536;
+		}
+		r = read(fd, resp + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fail("GET %s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	resp[len] = '\0';
+	hdr_end = strstr(resp, "\r\n\r\n");
+	if (strncmp(resp, "HTTP/1.", 7) || strlen(resp) < 12 || !hdr_end ||
+	    strncmp(resp + 9, "200", 3)) {
+		fail("GET %s: not a 200 reply: \"%.80s\"", path, resp);
+		goto out;
+	}
+	body = strdup(hdr_end + 4);
+out:
+	free(resp);
+	close(fd);
+	return body;
+}
+
+static struct json_object *http_get_json(int port, const char *path)
+{
+	char *body = http_get(port, path);
+	struct json_object *o;
+
+	if (!body)
+		return NULL;
+	o = json_tokener_parse(body);
+	if (!o)
+		fail("GET %s: not JSON: \"%.200s\"", path, body);
+	free(body);
+	return o;
+}
+
+/* ---- JSON access ---- */
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	return json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) :
+		       NULL;
+}
+
+static uint64_t ju64(struct json_object *o, const char *key)
+{
+	return json_object_get_uint64(jget(o, key));
+}
+
+static bool streq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path;
+}
+
+/* ---- the runtime's own goroutine profile ---- */
+
+struct pprof_group {
+	char *func; /* start function: the outermost frame of a record */
+	uint64_t count;
+};
+
+struct pprof {
+	struct pprof_group *g;
+	size_t nr;
+	uint64_t total;
+};
+
+static void pprof_add(struct pprof *p, const char *func, size_t len,
+		      uint64_t count)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++) {
+		if (strlen(p->g[i].func) == len &&
+		    !strncmp(p->g[i].func, func, len)) {
+			p->g[i].count += count;
+			return;
+		}
+	}
+	p->g = realloc(p->g, (p->nr + 1) * sizeof(*p->g));
+	if (!p->g)
+		abort();
+	p->g[p->nr].func = strndup(func, len);
+	p->g[p->nr].count = count;
+	p->nr++;
+}
+
+/*
+ * /debug/pprof/goroutine?debug=1 groups goroutines by identical stacks:
+ *
+ *	15 @ 0x43b296 0x407e9b 0x407998 0x6b7565 0x46b981
+ *	#	0x6b7564	main.chanLeakWorker+0x84	/src/leaks.go:79
+ *
+ * The frames go from the innermost outwards and leave out runtime.goexit,
+ * so the last "#" line of a record names its start function.  Sum the
+ * records per start function.  A record without "#" lines (only goexit's
+ * PC) is a goroutine created but not yet run: the backgroundRead of the
+ * connection serving the profile.  It is left out.
+ */
+static int pprof_parse(const char *text, struct pprof *p)
+{
+	const char *line = text;
+	uint64_t count = 0;
+	const char *last = NULL;
+	size_t last_len = 0;
+
+	memset(p, 0, sizeof(*p));
+	while (*line) {
+		const char *eol = strchrnul(line, '\n');
+		char *end;
+
+		if (*line >= '0' && *line <= '9' && strstr(line, " @ ") &&
+		    strstr(line, " @ ") < eol) {
+			if (last)
+				pprof_add(p, last, last_len, count);
+			count = strtoull(line, &end, 10);
+			last = NULL;
+		} else if (line[0] == '#' && line[1] == '\t') {
+			/* "#\tPC\tFUNC+0xOFF\t...FILE:LINE" */
+			const char *f = strchr(line + 2, '\t');
+			const char *fe, *plus = NULL, *q;
+
+			if (f && f < eol) {
+				f++;
+				fe = f;
+				while (fe < eol && *fe != '\t')
+					fe++;
+				for (q = f; q < fe; q++)
+					if (*q == '+')
+						plus = q;
+				last = f;
+				last_len = (plus ?: fe) - f;
+			}
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+	if (last)
+		pprof_add(p, last, last_len, count);
+	for (size_t i = 0; i < p->nr; i++)
+		p->total += p->g[i].count;
+	return p->nr ? 0 : -EINVAL;
+}
+
+static uint64_t pprof_count(const struct pprof *p, const char *func)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (!strcmp(p->g[i].func, func))
+			return p->g[i].count;
+	return 0;
+}
+
+static void pprof_free(struct pprof *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		free(p->g[i].func);
+	free(p->g);
+}
+
+/* ---- the report's goroutine sites ---- */
+
+/* What the report says about one start function, over all its sites. */
+struct gsum {
+	int nr_sites;
+	uint64_t live;
+	bool any_leak;
+	struct json_object *top; /* the site with the most live goroutines */
+};
+
+static struct json_object *gsites(struct json_object *root)
+{
+	return jget(jget(root, "goroutines"), "sites");
+}
+
+static struct gsum sum_start(struct json_object *root, const char *func)
+{
+	struct json_object *sites = gsites(root);
+	size_t i, n = json_object_array_length(sites);
+	struct gsum s = { 0 };
+
+	for (i = 0; i < n; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+
+		if (!streq(jstr(site, "start_function"), func))
+			continue;
+		s.nr_sites++;
+		s.live += ju64(site, "live");
+		if (streq(jstr(site, "verdict"), "leak"))
+			s.any_leak = true;
+		if (!s.top || ju64(site, "live") > ju64(s.top, "live"))
+			s.top = site;
+	}
+	return s;
+}
+
+static void print_gsites(struct json_object *root)
+{
+	struct json_object *sites = gsites(root);
+	size_t i, n = json_object_array_length(sites);
+
+	fprintf(stderr, "report: %zu goroutine sites\n", n);
+	for (i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(sites, i);
+		struct json_object *cb = jget(s, "created_by");
+
+		fprintf(stderr,
+			"  %-7s live=%-5" PRIu64 " %s created by %s (%s:%" PRIu64
+			") waits %s\n",
+			jstr(s, "verdict"), ju64(s, "live"),
+			jstr(s, "start_function") ?: "??",
+			jstr(cb, "function") ?: "??",
+			base_name(jstr(cb, "file")) ?: "??", ju64(cb, "line"),
+			json_object_to_json_string(jget(s, "wait_reasons")));
+	}
+}
+
+static void print_pprof(const struct pprof *p)
+{
+	size_t i;
+
+	fprintf(stderr, "pprof: %zu start functions, %" PRIu64 " goroutines\n",
+		p->nr, p->total);
+	for (i = 0; i < p->nr; i++)
+		fprintf(stderr, "  %6" PRIu64 " %s\n", p->g[i].count,
+			p->g[i].func);
+}
+
+/*
+ * Who starts each goroutine of the fixture, and how its goroutines wait
+ * once the driver has stopped (wait reason strings are the runtime's own,
+ * the same in every version).  All wait with reason, but for
+ * (*conn).serve: the SSE handlers among them wait with reason2.
+ */
+struct gexpect {
+	const char *start;
+	const char *creator;
+	const char *reason; /* NULL: not checked (a ticker may be firing) */
+	const char *reason2; /* (*conn).serve: the SSE handlers */
+};
+
+static const struct gexpect gexpects[] = {
+	{ "main.chanLeakWorker", "main.handleLeakChan", "chan receive", NULL },
+	{ "main.ctxLeakWorker", "main.handleLeakCtx", "chan receive", NULL },
+	{ "main.tickerLeakWorker", "main.handleLeakTicker", NULL, NULL },
+	{ "main.sseStream", "main.handleLeakSSE", "chan receive", NULL },
+	{ "main.poolWorker", "main.startPool", "chan receive", NULL },
+	{ "main.shortWorker", "main.handleShort", NULL, NULL },
+	{ "net/http.(*persistConn).readLoop", "net/http.(*Transport).dialConn",
+	  "select", NULL },
+	{ "net/http.(*persistConn).writeLoop", "net/http.(*Transport).dialConn",
+	  "select", NULL },
+	{ "net/http.(*conn).serve", "net/http.(*Server).Serve", "IO wait",
+	  "chan receive" },
+};
+
+static const struct gexpect *gexpect_of(const char *start)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(gexpects); i++)
+		if (!strcmp(gexpects[i].start, start))
+			return &gexpects[i];
+	return NULL;
+}
+
+static bool in_array(struct json_object *arr, const char *s)
+{
+	size_t i, n = json_object_array_length(arr);
+
+	for (i = 0; i < n; i++)
+		if (streq(json_object_get_string(
+				  json_object_array_get_idx(arr, i)),
+			  s))
+			return true;
+	return false;
+}
+
+/* The site's created_by names the creator, in a file and line for main.*
+ * (the fixture's source; pclntab keeps them even when stripped). */
+static void check_creator(const char *start, struct json_object *site,
+			  const struct gexpect *ge)
+{
+	struct json_object *cb = jget(site, "created_by");
+	const char *fn = jstr(cb, "function"), *file = jstr(cb, "file");
+	char what[256];
+
+	snprintf(what, sizeof(what), "%s: created_by.function", start);
+	if (!streq(fn, ge->creator))
+		fail_diff(what, ge->creator, fn ?: "(null)");
+	if (strncmp(start, "main.", 5))
+		return;
+	snprintf(what, sizeof(what), "%s: created_by file:line", start);
+	if (!streq(base_name(file), "leaks.go") || !ju64(cb, "line"))
+		fail_diff(what, "leaks.go:N", file ?: "(null)");
+}
+
+static void check_waits(const char *start, struct json_object *site,
+			const struct gexpect *ge, uint64_t n1, uint64_t n2)
+{
+	struct json_object *wr = jget(site, "wait_reasons");
+	char what[256];
+
+	if (!ge->reason)
+		return;
+	snprintf(what, sizeof(what), "%s: wait_reasons[\"%s\"]", start,
+		 ge->reason);
+	if (ju64(wr, ge->reason) != n1)
+		fail_diff_u64(what, n1, ju64(wr, ge->reason));
+	if (!ge->reason2)
+		return;
+	snprintf(what, sizeof(what), "%s: wait_reasons[\"%s\"]", start,
+		 ge->reason2);
+	if (ju64(wr, ge->reason2) != n2)
+		fail_diff_u64(what, n2, ju64(wr, ge->reason2));
+}
+
+/*
+ * Every start function the fixture counts: the report's live goroutines
+ * equal the fixture's count; leak patterns are `leak`, the others are not;
+ * and the creator and wait reasons are right.
+ */
+static void check_counts(struct json_object *root, struct json_object *counts)
+{
+	struct json_object *gs = jget(counts, "goroutines");
+	struct json_object *leaks = jget(counts, "leaks");
+	uint64_t sse = ju64(gs, "main.sseStream");
+
+	json_object_object_foreach(gs, start, val)
+	{
+		uint64_t want = json_object_get_uint64(val);
+		struct gsum s = sum_start(root, start);
+		bool leak = in_array(leaks, start);
+		const struct gexpect *ge = gexpect_of(start);
+		char what[256];
+
+		if (!strncmp(start, "main.stress", 11))
+			continue; /* not running in this mode */
+		snprintf(what, sizeof(what), "%s: live goroutines", start);
+		if (s.live != want)
+			fail_diff_u64(what, want, s.live);
+		snprintf(what, sizeof(what), "%s: verdict", start);
+		if (leak && !s.any_leak)
+			fail_diff(what, "leak",
+				  s.top ? jstr(s.top, "verdict") ?: "(null)" :
+					  "site absent");
+		if (!leak && s.any_leak)
+			fail_diff(what, "not leak", "leak");
+		if (!want || !s.top || !ge)
+			continue;
+		check_creator(start, s.top, ge);
+		if (s.nr_sites == 1)
+			check_waits(start, s.top, ge,
+				    ge->reason2 ? want - sse : want, sse);
+	}
+	/* The ground truth itself: one goroutine per driver round for each
+	 * leak (two for (*conn).serve), a full pool, no short-lived left. */
+	json_object_object_foreach(gs, name, count)
+	{
+		uint64_t per_round =
+			!strcmp(name, "net/http.(*conn).serve") ? 2 : 1;
+		uint64_t rounds = ju64(counts, "rounds");
+		char what[256];
+
+		if (!in_array(leaks, name) ||
+		    json_object_get_uint64(count) == per_round * rounds)
+			continue;
+		snprintf(what, sizeof(what), "fixture: %s", name);
+		fail_diff_u64(what, per_round * rounds,
+			      json_object_get_uint64(count));
+	}
+	if (ju64(gs, "main.poolWorker") != 8)
+		fail_diff_u64("fixture: main.poolWorker", 8,
+			      ju64(gs, "main.poolWorker"));
+	if (ju64(gs, "main.shortWorker"))
+		fail_diff_u64("fixture: main.shortWorker", 0,
+			      ju64(gs, "main.shortWorker"));
+}
+
+/*
+ * The report agrees with the runtime's own profile, read after the report
+ * with the population unchanged.  Per start function, both ways, except:
+ * the profile leaves out the runtime's system goroutines (so a report
+ * site of runtime.* other than runtime.main is not compared), and it
+ * includes the connection serving the profile itself (one more
+ * (*conn).serve, and its (*connReader).backgroundRead).
+ */
+static void check_pprof(struct json_object *root, const struct pprof *p)
+{
+	struct json_object *sites = gsites(root);
+	size_t i, n = json_object_array_length(sites);
+	char what[256];
+
+	for (i = 0; i < p->nr; i++) {
+		const char *f = p->g[i].func;
+		uint64_t want = p->g[i].count;
+		struct gsum s;
+
+		if (!strcmp(f, "net/http.(*connReader).backgroundRead"))
+			continue;
+		if (!strcmp(f, "net/http.(*conn).serve"))
+			want--;
+		s = sum_start(root, f);
+		snprintf(what, sizeof(what),
+			 "%s: live goroutines, pprof vs leakwatch", f);
+		if (s.live != want)
+			fail_diff_u64(what, want, s.live);
+	}
+	for (i = 0; i < n; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+		const char *f = jstr(site, "start_function");
+
+		if (!f || (!strncmp(f, "runtime.", 8) &&
+			   strcmp(f, "runtime.main")))
+			continue;
+		if (!pprof_count(p, f) && ju64(site, "live")) {
+			snprintf(what, sizeof(what),
+				 "%s: in pprof's goroutine profile", f);
+			fail_diff(what, "listed (the report has it live)",
+				  "absent");
+		}
+	}
+}
+
+/* go.version is the toolchain's ("go1.19.8" for tag "1.19"). */
+static void check_go(struct json_object *root, const char *tag, bool stripped)
+{
+	struct json_object *go = jget(root, "go");
+	const char *v = jstr(go, "version");
+	char want[32];
+	size_t n;
+
+	n = snprintf(want, sizeof(want), "go%s", tag);
+	if (!go) {
+		fail_diff("go", "an object", "missing");
+		return;
+	}
+	if (!v || strncmp(v, want, n) || (v[n] >= '0' && v[n] <= '9'))
+		fail_diff("go.version", want, v ?: "(null)");
+	if (json_object_get_boolean(jget(go, "stripped")) != stripped)
+		fail_diff("go.stripped", stripped ? "true" : "false",
+			  stripped ? "false" : "true");
+	fprintf(stderr, "go: %s, stripped %s, layout from %s\n", v ?: "?",
+		json_object_to_json_string(jget(go, "stripped")),
+		jstr(go, "layout_from") ?: "?");
+}
+
+/* go_heap: the heap leak site holds exactly what /leak/heap kept
+ * (MemProfileRate = 1: every allocation is in the profile) and grows. */
+static void check_heap(struct json_object *root, struct json_object *counts)
+{
+	struct json_object *gh = jget(root, "go_heap");
+	struct json_object *sites = jget(gh, "sites");
+	struct json_object *heap = jget(counts, "heap");
+	uint64_t want_n = ju64(heap, "objects"), want_b = ju64(heap, "bytes");
+	uint64_t objs = 0, bytes = 0;
+	size_t i, j, n = json_object_array_length(sites);
+	int nr = 0;
+	bool stable = false;
+
+	if (!json_object_get_boolean(jget(gh, "available"))) {
+		fail_diff("go_heap.available", "true",
+			  jstr(gh, "reason") ?: "false, no reason");
+		return;
+	}
+	if (ju64(gh, "sample_rate") != 1)
+		fail_diff_u64("go_heap.sample_rate", 1, ju64(gh, "sample_rate"));
+	for (i = 0; i < n; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+		struct json_object *stack = jget(site, "stack");
+		size_t m = json_object_array_length(stack);
+
+		for (j = 0; j < m; j++) {
+			struct json_object *fr =
+				json_object_array_get_idx(stack, j);
+
+			if (streq(jstr(fr, "function"), HEAP_FUNC))
+				break;
+		}
+		if (j == m)
+			continue;
+		nr++;
+		objs += ju64(site, "inuse_objects");
+		bytes += ju64(site, "inuse_bytes");
+		if (streq(jstr(site, "verdict"), "stable"))
+			stable = true;
+	}
+	if (!nr) {
+		fail_diff("go_heap: site of " HEAP_FUNC, "listed", "absent");
+		return;
+	}
+	if (objs != want_n)
+		fail_diff_u64("go_heap: " HEAP_FUNC " inuse_objects", want_n,
+			      objs);
+	if (bytes != want_b)
+		fail_diff_u64("go_heap: " HEAP_FUNC " inuse_bytes", want_b,
+			      bytes);
+	if (stable)
+		fail_diff("go_heap: " HEAP_FUNC " verdict", "leak or growing",
+			  "stable");
+}
+
+static int read_port(const char *path)
+{
+	char *s = read_all(path);
+	int port = atoi(s);
+
+	free(s);
+	if (port <= 0 || port > 65535)
+		fail("bad port file \"%s\"", path);
+	return port;
+}
+
+/* Start the fixture with args (after the port file), wait for its port. */
+static pid_t start_fixture(const char *exe, char *const args[],
+			   const char *tag, int *ret_port)
+{
+	char port_file[PATH_MAX];
+	char *argv[16];
+	size_t i = 0;
+	pid_t pid;
+
+	snprintf(port_file, sizeof(port_file), "%s/port", tmpdir);
+	argv[i++] = (char *)exe;
+	argv[i++] = "-port-file";
+	argv[i++] = port_file;
+	while (*args && i < ARRAY_SIZE(argv) - 1)
+		argv[i++] = *args++;
+	argv[i] = NULL;
+	pid = spawn(argv, tag);
+	if (pid < 0)
+		return -1;
+	if (!wait_file(port_file, pid, tag, 30)) {
+		stop_child(pid);
+		return -1;
+	}
+	*ret_port = read_port(port_file);
+	return pid;
+}
+
+/* ---- scenarios ---- */
+
+static void test_leaks(const char *lw, const char *exe, const char *tag,
+		       bool stripped)
+{
+	char json[PATH_MAX], ready[PATH_MAX], pidstr[16], drive[16], rate[16],
+		window[16];
+	struct json_object *root = NULL, *counts = NULL;
+	struct pprof pp = { 0 };
+	pid_t fx, lwp = -1;
+	char *prof = NULL;
+	int port = 0, code;
+
+	snprintf(drive, sizeof(drive), "%d", DRIVE_S);
+	snprintf(rate, sizeof(rate), "%d", DRIVE_RATE);
+	{
+		char *args[] = { "-drive", drive, "-rate", rate, "-wait",
+				 "-memprofilerate1", NULL };
+
+		fx = start_fixture(exe, args, "fixture", &port);
+	}
+	if (fx < 0)
+		return;
+	snprintf(json, sizeof(json), "%s/report.json", tmpdir);
+	snprintf(ready, sizeof(ready), "%s/ready", tmpdir);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)fx);
+	snprintf(window, sizeof(window), "%d", WINDOW_S);
+	{
+		char *argv[] = { (char *)lw, "diagnose", "-p", pidstr, "-d",
+				 window, "--json", json, "--ready-file", ready,
+				 NULL };
+
+		lwp = spawn(argv, "leakwatch");
+	}
+	if (lwp < 0 || !wait_file(ready, lwp, "leakwatch", 30))
+		goto out;
+	/* Drive now: every leak is born inside the window. */
+	kill(fx, SIGUSR1);
+	code = wait_exit(lwp, WINDOW_S + LW_SLACK_S, "leakwatch");
+	lwp = -1;
+	if (code) {
+		fail("leakwatch: exit code %d", code);
+		dump_file("leakwatch", "out");
+		dump_file("leakwatch", "err");
+		goto out;
+	}
+	if (!still_running(fx, "fixture"))
+		goto out;
+	/* The profile first: the connection of an earlier request could
+	 * still be closing, one more (*conn).serve in the profile. */
+	prof = http_get(port, "/debug/pprof/goroutine?debug=1");
+	counts = http_get_json(port, "/counts");
+	if (!counts || !prof)
+		goto out;
+	if (!json_object_get_boolean(jget(counts, "drive_done")) ||
+	    ju64(counts, "drive_errors") ||
+	    ju64(counts, "rounds") < DRIVE_S * DRIVE_RATE / 2) {
+		fail("fixture: the driver did not finish in time, or failed: %s",
+		     json_object_to_json_string(counts));
+		dump_file("fixture", "err");
+		goto out;
+	}
+	fprintf(stderr, "fixture: %" PRIu64 " rounds\n",
+		ju64(counts, "rounds"));
+	if (pprof_parse(prof, &pp)) {
+		fail("cannot parse the goroutine profile: \"%.200s\"", prof);
+		goto out;
+	}
+	root = json_object_from_file(json);
+	if (!root) {
+		fail("cannot parse the JSON report \"%s\": %s", json,
+		     json_util_get_last_err());
+		goto out;
+	}
+	check_go(root, tag, stripped);
+	if (!gsites(root)) {
+		fail_diff("goroutines.sites", "an array", "missing");
+		goto out;
+	}
+	check_counts(root, counts);
+	check_pprof(root, &pp);
+	check_heap(root, counts);
+	if (failures) {
+		print_gsites(root);
+		print_pprof(&pp);
+		fprintf(stderr, "fixture counts: %s\n",
+			json_object_to_json_string(counts));
+	}
+out:
+	stop_child(lwp);
+	stop_child(fx);
+	pprof_free(&pp);
+	free(prof);
+	json_object_put(counts);
+	json_object_put(root);
+}
+
+/*
+ * Stress: `leakwatch attach` on the fixture in -stress mode (goroutines
+ * whose stacks grow and are copied all the time) for LW_GO_STRESS_S
+ * seconds (20; 600 for the 10-minute run), then SIGINT.  The target must
+ * still run, with no checksum mismatch, and go on after the detach.
+ */
+static void test_stress(const char *lw, const char *exe)
+{
+	const char *env = getenv("LW_GO_STRESS_S");
+	int secs = env && atoi(env) > 0 ? atoi(env) : STRESS_DEFAULT_S;
+	char json[PATH_MAX], pidstr[16], workers[16];
+	struct json_object *root = NULL, *st = NULL;
+	uint64_t rounds0 = 0;
+	pid_t fx, lwp = -1;
+	int port = 0, code, i;
+	struct gsum s;
+
+	snprintf(workers, sizeof(workers), "%d", STRESS_WORKERS);
+	{
+		char *args[] = { "-stress", workers, NULL };
+
+		fx = start_fixture(exe, args, "fixture", &port);
+	}
+	if (fx < 0)
+		return;
+	st = http_get_json(port, "/stress");
+	if (!st)
+		goto out;
+	rounds0 = ju64(st, "rounds");
+	json_object_put(st);
+	st = NULL;
+	snprintf(json, sizeof(json), "%s/report.json", tmpdir);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)fx);
+	{
+		char *argv[] = { (char *)lw, "attach", "-p", pidstr, "-i", "5",
+				 "--json", json, NULL };
+
+		lwp = spawn(argv, "leakwatch");
+	}
+	if (lwp < 0)
+		goto out;
+	fprintf(stderr, "stress: tracing for %d s\n", secs);
+	for (i = 0; i < secs * 10; i++) {
+		sleep_ms(100);
+		if (!still_running(fx, "fixture"))
+			goto out;
+		if (!still_running(lwp, "leakwatch")) {
+			lwp = -1;
+			goto out;
+		}
+	}
+	kill(lwp, SIGINT);
+	code = wait_exit(lwp, LW_SLACK_S, "leakwatch");
+	lwp = -1;
+	if (code) {
+		fail("leakwatch: exit code %d", code);
+		dump_file("leakwatch", "err");
+	}
+	/* Still alive, still right, and still going after the detach. */
+	sleep_ms(1000);
+	if (!still_running(fx, "fixture"))
+		goto out;
+	st = http_get_json(port, "/stress");
+	if (!st)
+		goto out;
+	fprintf(stderr, "stress: %s\n", json_object_to_json_string(st));
+	if (ju64(st, "mismatches"))
+		fail_diff_u64("fixture: checksum mismatches", 0,
+			      ju64(st, "mismatches"));
+	if (ju64(st, "workers") != STRESS_WORKERS)
+		fail_diff_u64("fixture: stress workers", STRESS_WORKERS,
+			      ju64(st, "workers"));
+	if (ju64(st, "rounds") < rounds0 + (uint64_t)secs * STRESS_WORKERS)
+		fail("fixture: only %" PRIu64 " rounds in %d s",
+		     ju64(st, "rounds") - rounds0, secs);
+	if (code)
+		goto out;
+	root = json_object_from_file(json);
+	if (!root) {
+		fail("cannot parse the JSON report \"%s\": %s", json,
+		     json_util_get_last_err());
+		goto out;
+	}
+	s = sum_start(root, "main.stressWorker");
+	if (s.live != STRESS_WORKERS)
+		fail_diff_u64("main.stressWorker: live goroutines",
+			      STRESS_WORKERS, s.live);
+	if (s.any_leak)
+		fail_diff("main.stressWorker: verdict", "not leak", "leak");
+	if (failures)
+		print_gsites(root);
+out:
+	stop_child(lwp);
+	stop_child(fx);
+	json_object_put(st);
+	json_object_put(root);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	return remove(path);
+}
+
+int main(int argc, char **argv)
+{
+	const char *lw = getenv("LW_LEAKWATCH");
+	const char *mode = argc > 1 ? argv[1] : "";
+	bool leaks = !strcmp(mode, "leaks"), stress = !strcmp(mode, "stress");
+	char name[64];
+
+	if (!(leaks && argc == 5 && (!strcmp(argv[4], "stripped") ||
+				     !strcmp(argv[4], "unstripped"))) &&
+	    !(stress && argc == 4)) {
+		fprintf(stderr,
+			"usage: %s leaks FIXTURE TAG stripped|unstripped\n"
+			"       %s stress FIXTURE TAG\n",
+			argv[0], argv[0]);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		printf("skipped: %s needs root\n", mode);
+		return 77;
+	}
+	if (!lw || access(lw, X_OK) || access(argv[2], X_OK)) {
+		fprintf(stderr, "FAIL: LW_LEAKWATCH (\"%s\") or the fixture \"%s\" is missing (run through ctest)\n",
+			lw ?: "", argv[2]);
+		return 1;
+	}
+	snprintf(name, sizeof(name), "go-%s-%s%s", mode, argv[3],
+		 leaks && !strcmp(argv[4], "stripped") ? "-stripped" : "");
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lw-it-%s-XXXXXX", name);
+	if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (leaks)
+		test_leaks(lw, argv[2], argv[3], !strcmp(argv[4], "stripped"));
+	else
+		test_stress(lw, argv[2]);
+	if (failures) {
+		fprintf(stderr, "%s: %d failure%s; files kept in %s\n", name,
+			failures, failures == 1 ? "" : "s", tmpdir);
+		return 1;
+	}
+	(void)nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	printf("%s: ok\n", name);
+	return 0;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Copyright (c) 2026 The leakwatch authors */
+/*
+ * The Go collector against a live Go program whose goroutines and heap
+ * profile are known exactly (fixtures/goparked), built with every Go
+ * toolchain, with and without symbols.  Reading a child's memory needs no
+ * privilege, so this runs as a unit test.  Fixture lines asserted below
+ * are those of fixtures/goparked/main.go.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "go/gocollect.h"
+#include "lwtest.h"
+
+#define LINE_GO_RECV 63
+#define LINE_GO_SELECT 66
+#define LINE_GO_SLEEP 69
+#define LINE_KEEP_ALLOC 25
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Run path with stdout on a pipe; return its pid once it said "ready". */
+static pid_t start_fixture(const char *path)
+{
+	char buf[256];
+	size_t len = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	(void)close(fds[1]);
+	while (pid > 0 && len < sizeof(buf) - 1) {
+		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pfd, 1, 20000) <= 0)
+			break;
+		n = read(fds[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+		if (strstr(buf, "ready\n")) {
+			(void)close(fds[0]);
+			return pid;
+		}
+	}
+	(void)close(fds[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return -1;
+}
+
+static bool has_frame(const struct lw_frame *frames, unsigned n, const char *fn)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (frames[i].function && !strcmp(frames[i].function, fn))
+			return true;
+	return false;
+}
+
+/*
+ * The site whose goroutines run fn.  Not by start function: `go f(x)`
+ * starts a compiler-made wrapper (main.main.gowrap1, main.main.func1).
+ */
+static const struct lw_go_site *site_running(const struct lw_go_report *r,
+					     const char *fn)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_sites; i++)
+		if (has_frame(r->sites[i].frames, r->sites[i].nr_frames, fn))
+			return &r->sites[i];
+	return NULL;
+}
+
+static void check_site(const struct lw_go_report *r, const char *start,
+		       uint64_t live, const char *reason, int line)
+{
+	const struct lw_go_site *s = site_running(r, start);
+
+	if (!ASSERT_NOT_NULL(s, start))
+		return;
+	ASSERT_U64_EQ(s->live, live, "live");
+	ASSERT_U64_EQ(s->waiting, live, "all waiting");
+	ASSERT_EQ(s->verdict, LW_VERDICT_STABLE, "not a leak");
+	ASSERT_STREQ(s->created_by.function, "main.main", "created by");
+	ASSERT_EQ(s->created_by.line, line, "created at line");
+	if (ASSERT_EQ(s->nr_reasons, 1, "one wait reason")) {
+		ASSERT_STREQ(s->reasons[0].name, reason, "wait reason");
+		ASSERT_U64_EQ(s->reasons[0].n, live, "reason count");
+	}
+	if (ASSERT_TRUE(s->nr_frames > 1, "stack walked")) {
+		ASSERT_STREQ(s->frames[0].function, "runtime.gopark", "parked");
+	}
+	/* As Go names it: the function, not the go statement's wrapper. */
+	ASSERT_STREQ(s->start_function, start, "start function");
+}
+
+static void check_heap(const struct lw_go_report *r)
+{
+	const struct lw_go_heap_site *keep = NULL;
+	size_t i;
+
+	if (!ASSERT_TRUE(r->heap_available, "heap profile available"))
+		return;
+	ASSERT_EQ(r->sample_rate, 1, "MemProfileRate");
+	for (i = 0; i < r->nr_heap_sites; i++)
+		if (has_frame(r->heap_sites[i].frames,
+			      r->heap_sites[i].nr_frames, "main.keep"))
+			keep = &r->heap_sites[i];
+	if (!ASSERT_NOT_NULL(keep, "main.keep's heap site"))
+		return;
+	/* Rate 1: every allocation sampled, figures exact. */
+	ASSERT_U64_EQ(keep->inuse_objects, 100, "objects");
+	ASSERT_U64_EQ(keep->inuse_bytes, 100 * 4096, "bytes");
+	ASSERT_TRUE(keep->verdict != LW_VERDICT_LEAK, "not a leak");
+	for (i = 0; i < keep->nr_frames; i++)
+		if (keep->frames[i].function &&
+		    !strcmp(keep->frames[i].function, "main.keep"))
+			ASSERT_EQ(keep->frames[i].line, LINE_KEEP_ALLOC,
+				  "allocation line");
+}
+
+static void run_one(const char *dir, const char *tag, bool stripped)
+{
+	struct lw_go_report r = {0};
+	struct lw_gocollect *c = NULL;
+	char path[4096], want[32];
+	pid_t pid;
+	uint64_t t0;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/goparked-%s%s", dir, tag,
+		 stripped ? "-stripped" : "");
+	fprintf(stderr, "  %s\n", path);
+	pid = start_fixture(path);
+	if (!ASSERT_TRUE(pid > 0, "fixture ready"))
+		return;
+	err = lw_gocollect__new(pid, &c);
+	if (!ASSERT_OK(err, "new"))
+		goto out;
+	t0 = mono_ns();
+	if (!ASSERT_OK(lw_gocollect__start(c, t0), "start") ||
+	    !ASSERT_OK(lw_gocollect__tick(c, t0 + 1000000000ull, true), "second"
+									" snaps"
+									"ho"
+									"t") ||
+	    !ASSERT_OK(lw_gocollect__report(c, t0 + 1000000000ull, &r), "repor"
+									"t"))
+		goto out;
+	snprintf(want, sizeof(want), "go%s", tag);
+	ASSERT_TRUE(!strncmp(r.version, want, strlen(want)) &&
+			    (r.version[strlen(want)] == '.' ||
+			     !r.version[strlen(want)]),
+		    "version");
+	ASSERT_EQ(r.stripped, stripped, "stripped");
+	ASSERT_STREQ(r.layout_from, stripped ? "table" : "dwarf", "layout");
+	ASSERT_TRUE(r.goroutines_ok, "goroutines read");
+	ASSERT_U64_EQ(r.snapshots, 2, "snapshots");
+	ASSERT_U64_EQ(r.torn, 0, "no torn reads");
+	check_site(&r, "main.parkRecv", 7, "chan receive", LINE_GO_RECV);
+	check_site(&r, "main.parkSelect", 3, "select", LINE_GO_SELECT);
+	check_site(&r, "main.parkSleep", 2, "sleep", LINE_GO_SLEEP);
+	for (size_t i = 0; i < r.nr_sites; i++)
+		ASSERT_TRUE(r.sites[i].verdict != LW_VERDICT_LEAK, "no leak in "
+								   "a fixed "
+								   "populatio"
+								   "n");
+	check_heap(&r);
+out:
+	lw_go_report__clear(&r);
+	lw_gocollect__free(c);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_fixtures(void)
+{
+	const char *dir = getenv("LW_GO_FIXTURE_DIR");
+	const char *tags = getenv("LW_GO_TAGS");
+	char *list, *tag, *save = NULL;
+
+	if (!ASSERT_TRUE(dir && tags && *tags, "fixtures built"))
+		return;
+	list = strdup(tags);
+	for (tag = strtok_r(list, ",", &save); tag;
+	     tag = strtok_r(NULL, ",", &save)) {
+		run_one(dir, tag, false);
+		run_one(dir, tag, true);
+	}
+	free(list);
+}
+
+static void test_not_go(void)
+{
+	struct lw_gocollect *c = (void *)1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	/* The test binary itself: C, not Go. */
+	ASSERT_EQ(lw_gocollect__new(pid, &c), -ENOEXEC, "not Go");
+	ASSERT_TRUE(c == NULL, "no collector");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+int main(void)
+{
+	static const struct lwt_case cases[] = {
+		LWT_CASE(test_not_go),
+		LWT_CASE(test_fixtures),
+	};
+
+	return lw_test_main(cases, sizeof(cases) / sizeof(cases[0]));
+}
