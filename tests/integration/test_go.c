@@ -841,9 +841,71 @@ static pid_t start_fixture(const char *exe, char *const args[],
 
 /* ---- scenarios ---- */
 
+/* `go tool pprof -raw FILE` into tag.out; the text or NULL (failed). */
+static char *pprof_raw(const char *file, const char *tag)
+{
+	const char *go = getenv("LW_GO");
+	char path[PATH_MAX];
+	int code;
+
+	if (!go || !*go) {
+		fail("LW_GO is not set: no go tool to read the --pprof files");
+		return NULL;
+	}
+	{
+		char *argv[] = { (char *)go, "tool", "pprof", "-raw",
+				 (char *)file, NULL };
+
+		code = wait_exit(spawn(argv, tag), 60, tag);
+	}
+	if (code) {
+		fail("go tool pprof -raw %s: exit code %d", file, code);
+		dump_file(tag, "err");
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/%s.out", tmpdir, tag);
+	return read_all(path);
+}
+
+/*
+ * --pprof wrote a heap profile with the Go heap's sites and a goroutine
+ * profile beside it: go tool pprof reads both, the goroutine samples add
+ * up to the report's live goroutines, and the heap leak's function is in
+ * the heap profile.
+ */
+static void check_pprof_files(struct json_object *root, const char *heap,
+			      const char *goroutine)
+{
+	uint64_t want = ju64(jget(root, "goroutines"), "live"), sum = 0;
+	char *out = pprof_raw(goroutine, "pprof-goroutine"), *line, *end;
+
+	if (out) {
+		/* Samples: "        40: 1 2 3" up to "Locations". */
+		end = strstr(out, "\nLocations");
+		for (line = strstr(out, "goroutine/count"); line && (!end || line < end);
+		     line = strchr(line + 1, '\n')) {
+			unsigned long long n;
+			char colon;
+
+			if (sscanf(line + 1, " %llu%c", &n, &colon) == 2 &&
+			    colon == ':')
+				sum += n;
+		}
+		if (sum != want)
+			fail_diff_u64("goroutine profile: sum of samples", want,
+				      sum);
+		free(out);
+	}
+	out = pprof_raw(heap, "pprof-heap");
+	if (out && !strstr(out, "main.heapLeakAlloc"))
+		fail("heap profile: no main.heapLeakAlloc location");
+	free(out);
+}
+
 static void test_leaks(const char *lw, const char *exe, const char *tag,
 		       bool stripped)
 {
+	char heap[PATH_MAX], goroutine[PATH_MAX];
 	char json[PATH_MAX], ready[PATH_MAX], pidstr[16], drive[16], rate[16],
 		window[16];
 	struct json_object *root = NULL, *counts = NULL;
@@ -863,13 +925,16 @@ static void test_leaks(const char *lw, const char *exe, const char *tag,
 	if (fx < 0)
 		return;
 	snprintf(json, sizeof(json), "%s/report.json", tmpdir);
+	snprintf(heap, sizeof(heap), "%s/heap.pb.gz", tmpdir);
+	snprintf(goroutine, sizeof(goroutine), "%s/heap.goroutine.pb.gz",
+		 tmpdir);
 	snprintf(ready, sizeof(ready), "%s/ready", tmpdir);
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)fx);
 	snprintf(window, sizeof(window), "%d", WINDOW_S);
 	{
 		char *argv[] = { (char *)lw, "diagnose", "-p", pidstr, "-d",
-				 window, "--json", json, "--ready-file", ready,
-				 NULL };
+				 window, "--json", json, "--pprof", heap,
+				 "--ready-file", ready, NULL };
 
 		lwp = spawn(argv, "leakwatch");
 	}
@@ -921,6 +986,7 @@ static void test_leaks(const char *lw, const char *exe, const char *tag,
 	check_counts(root, counts);
 	check_pprof(root, &pp);
 	check_heap(root, counts);
+	check_pprof_files(root, heap, goroutine);
 	if (failures) {
 		print_gsites(root);
 		print_pprof(&pp);
