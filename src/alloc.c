@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "alloc.skel.h"
 #include "allocators.h"
+#include "framecheck.h"
 #include "hmap.h"
 #include "ledger.h"
 #include "log.h"
@@ -28,7 +29,6 @@
 #include "symbolize.h"
 #include "umulti.h"
 
-#define MAPS_REFRESH_NS 100000000ull /* re-read maps at most every 100 ms */
 #define FRAME_CACHE_MAX (1u << 20) /* checked frame addresses kept */
 
 struct lw_alloc_probe {
@@ -41,16 +41,15 @@ struct lw_alloc_probe {
 	int err; /* first error met by the ring-buffer callback */
 	__u64 drain_ns; /* CLOCK_MONOTONIC at the start of this drain */
 	/* Stack trimming (stackcheck.h): raw stack id -> trimmed id, only
-	 * for stacks that were trimmed; frame address -> believable. */
+	 * for stacks that were trimmed; believable frames (over maps). */
 	struct lw_hmap *remap;
-	struct lw_hmap *frame_ok;
+	struct lw_frame_check frames;
 	struct lw_hmap *cfa; /* wrapper ip -> CFA offset, or NO_CFA */
 	bool multi; /* programs loaded for uprobe_multi links */
 	int *multi_fds; /* uprobe_multi link fds */
 	size_t nr_multi;
 	struct lw_symbolizer *sym;
 	struct lw_maps maps;
-	__u64 maps_ns;
 };
 
 /* Sampled blocks remembered at once (each costs ~100 bytes of kernel
@@ -137,9 +136,10 @@ struct lw_alloc_probe *lw_alloc_probe__new(const struct lw_alloc_probe_opts *o)
 	p->ledger = o->ledger;
 	p->sym = o->sym;
 	p->remap = lw_hmap__new(sizeof(uint64_t), 64);
-	p->frame_ok = lw_hmap__new(sizeof(uint8_t), 1024);
 	p->cfa = lw_hmap__new(sizeof(uint64_t), 16);
-	if (!p->remap || !p->frame_ok || !p->cfa) {
+	if (!p->remap || !p->cfa ||
+	    lw_frame_check__init(&p->frames, p->pid, &p->maps,
+				 FRAME_CACHE_MAX)) {
 		err = -ENOMEM;
 		goto err_out;
 	}
@@ -167,67 +167,11 @@ err_out:
 	return NULL;
 }
 
-/* Read the 8 bytes before addr from the target. */
-static int read_before(int pid, uint64_t addr, uint8_t out[8])
-{
-	struct iovec local = { .iov_base = out, .iov_len = 8 };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)(addr - 8),
-				.iov_len = 8 };
-
-	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != 8)
-		return errno == ESRCH ? -ESRCH : -EFAULT;
-	return 0;
-}
-
-static const struct lw_vma *find_vma(struct lw_alloc_probe *p, uint64_t addr)
-{
-	const struct lw_vma *v = lw_maps__find(&p->maps, addr);
-	struct lw_maps fresh;
-
-	if (v || p->drain_ns - p->maps_ns < MAPS_REFRESH_NS)
-		return v;
-	/* Code mapped since the last look (dlopen). */
-	p->maps_ns = p->drain_ns;
-	if (lw_maps__read(p->pid, &fresh))
-		return NULL;
-	lw_maps__free(&p->maps);
-	p->maps = fresh;
-	return lw_maps__find(&p->maps, addr);
-}
-
 /* A frame past the first is believable if it returns into executable code
  * right after a call instruction. */
 static bool frame_believable(struct lw_alloc_probe *p, uint64_t ip)
 {
-	const struct lw_vma *v;
-	uint8_t code[8], *cached;
-	bool ok = false, created;
-
-	cached = lw_hmap__get(p->frame_ok, ip);
-	if (cached)
-		return *cached;
-	v = find_vma(p, ip);
-	if (v && v->x && ip >= 8) {
-		switch (read_before(p->pid, ip, code)) {
-		case 0:
-			ok = lw_x86_follows_call(code);
-			break;
-		case -ESRCH:
-			/* The target is gone (its last records): its code
-			 * cannot be read, the mapping check must do. */
-			ok = true;
-			break;
-		default:
-			break;
-		}
-	}
-	/* Unbounded garbage must not grow the cache forever. */
-	if (lw_hmap__count(p->frame_ok) >= FRAME_CACHE_MAX)
-		lw_hmap__clear(p->frame_ok);
-	cached = lw_hmap__put(p->frame_ok, ip, &created);
-	if (cached)
-		*cached = ok;
-	return ok;
+	return lw_frame_check__ok(&p->frames, ip, p->drain_ns);
 }
 
 /*
@@ -534,7 +478,7 @@ int lw_alloc_probe__attach(struct lw_alloc_probe *p)
 	size_t i, j;
 	int err;
 
-	/* Kept for checking stack frames too (find_vma refreshes it). */
+	/* Kept for checking stack frames too (the frame check refreshes it). */
 	err = lw_maps__read(p->pid, &p->maps);
 	if (err)
 		goto out;
@@ -636,7 +580,7 @@ void lw_alloc_probe__free(struct lw_alloc_probe *p)
 	free(p->multi_fds);
 	alloc_bpf__destroy(p->skel);
 	lw_hmap__free(p->remap);
-	lw_hmap__free(p->frame_ok);
+	lw_frame_check__fini(&p->frames);
 	lw_hmap__free(p->cfa);
 	lw_maps__free(&p->maps);
 	free(p);

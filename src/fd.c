@@ -21,6 +21,7 @@
 
 #include "fd.h"
 #include "fd.skel.h"
+#include "framecheck.h"
 #include "hmap.h"
 #include "log.h"
 #include "procmaps.h"
@@ -34,7 +35,6 @@
 #define RECONCILE_MAX_NS 8000000000ull
 #define RECONCILE_SHARE 20
 #define SAMPLE_NS 250000000ull /* series points, as the ledger's */
-#define MAPS_REFRESH_NS 100000000ull
 #define FRAME_CACHE_MAX (1u << 16)
 #define MAX_UNWIND 4 /* frameless frames unwound from the sp words */
 #define NO_CFA UINT64_MAX
@@ -46,10 +46,9 @@ struct lw_fd_probe {
 	struct lw_sockdiag *diag; /* NULL: states unknown */
 	struct lw_hmap *socks;	  /* inode -> struct lw_sock_info */
 	struct lw_symbolizer *sym;
-	struct lw_hmap *frame_ok; /* return address -> believable */
+	struct lw_frame_check frames; /* believable return addresses */
 	struct lw_hmap *cfa; /* ip (bit 63: a return address) -> CFA offset */
 	struct lw_maps maps;
-	uint64_t maps_ns;
 	struct lw_fd_drops drops; /* copied at detach */
 	int pid;
 	int err;   /* first error met by the ring-buffer callback */
@@ -78,10 +77,11 @@ struct lw_fd_probe *lw_fd_probe__new(const struct lw_fd_probe_opts *o)
 		return NULL;
 	p->pid = o->pid;
 	p->sym = o->sym;
-	p->frame_ok = lw_hmap__new(sizeof(uint8_t), 256);
 	p->cfa = lw_hmap__new(sizeof(uint64_t), 16);
 	p->socks = lw_hmap__new(sizeof(struct lw_sock_info), 256);
-	if (!p->frame_ok || !p->cfa || !p->socks) {
+	if (!p->cfa || !p->socks ||
+	    lw_frame_check__init(&p->frames, p->pid, &p->maps,
+				 FRAME_CACHE_MAX)) {
 		err = -ENOMEM;
 		goto err_out;
 	}
@@ -109,49 +109,10 @@ err_out:
 /* Stacks                                                              */
 /* ------------------------------------------------------------------ */
 
-static const struct lw_vma *find_vma(struct lw_fd_probe *p, uint64_t addr)
-{
-	const struct lw_vma *v = lw_maps__find(&p->maps, addr);
-	struct lw_maps fresh;
-
-	if (v || p->drain_ns - p->maps_ns < MAPS_REFRESH_NS)
-		return v;
-	p->maps_ns = p->drain_ns;
-	if (lw_maps__read(p->pid, &fresh))
-		return NULL;
-	lw_maps__free(&p->maps);
-	p->maps = fresh;
-	return lw_maps__find(&p->maps, addr);
-}
-
 /* A return address is believable in executable code right after a call. */
 static bool believable(struct lw_fd_probe *p, uint64_t ip)
 {
-	struct iovec local, remote;
-	const struct lw_vma *v;
-	uint8_t code[8], *cached;
-	bool ok = false;
-
-	cached = lw_hmap__get(p->frame_ok, ip);
-	if (cached)
-		return *cached;
-	v = find_vma(p, ip);
-	if (v && v->x && ip >= 8) {
-		local.iov_base = code;
-		local.iov_len = sizeof(code);
-		remote.iov_base = (void *)(uintptr_t)(ip - 8);
-		remote.iov_len = sizeof(code);
-		if (process_vm_readv(p->pid, &local, 1, &remote, 1, 0) == 8)
-			ok = lw_x86_follows_call(code);
-		else if (errno == ESRCH)
-			ok = true; /* gone: the mapping check must do */
-	}
-	if (lw_hmap__count(p->frame_ok) >= FRAME_CACHE_MAX)
-		lw_hmap__clear(p->frame_ok);
-	cached = lw_hmap__put(p->frame_ok, ip, NULL);
-	if (cached)
-		*cached = ok;
-	return ok;
+	return lw_frame_check__ok(&p->frames, ip, p->drain_ns);
 }
 
 static uint64_t cfa_offset(struct lw_fd_probe *p, uint64_t ip, bool is_return)
@@ -475,7 +436,7 @@ void lw_fd_probe__free(struct lw_fd_probe *p)
 	lw_fdtable__free(p->table);
 	lw_sockdiag__free(p->diag);
 	lw_hmap__free(p->socks);
-	lw_hmap__free(p->frame_ok);
+	lw_frame_check__fini(&p->frames);
 	lw_hmap__free(p->cfa);
 	lw_maps__free(&p->maps);
 	free(p);

@@ -22,6 +22,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "census.h"
+#include "framecheck.h"
 #include "hmap.h"
 #include "log.h"
 #include "procmaps.h"
@@ -235,18 +236,6 @@ static void unwind(struct lw_task_probe *p, const struct lw_trec_new *r,
 	p->cur = NULL;
 }
 
-/* Read the 8 bytes before addr from the target. */
-static int read_before(int pid, uint64_t addr, uint8_t out[8])
-{
-	struct iovec local = { .iov_base = out, .iov_len = 8 };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)(addr - 8),
-				.iov_len = 8 };
-
-	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != 8)
-		return -errno;
-	return 0;
-}
-
 /* A return address is believable if a call instruction precedes it. */
 static bool frame_believable(struct lw_task_probe *p, uint64_t ip)
 {
@@ -256,7 +245,7 @@ static bool frame_believable(struct lw_task_probe *p, uint64_t ip)
 	cached = lw_hmap__get(p->frame_ok, ip);
 	if (cached)
 		return *cached;
-	ok = ip >= 4096 && !read_before(p->pid, ip, code) &&
+	ok = ip >= 4096 && !lw_read_before(p->pid, ip, code) &&
 	     lw_x86_follows_call(code);
 	if (lw_hmap__count(p->frame_ok) >= FRAME_CACHE_MAX)
 		lw_hmap__clear(p->frame_ok);
