@@ -7,20 +7,26 @@
  * the small embedded script only adds zoom and hover details.  Nothing is
  * fetched: no fonts, images, scripts or styles from elsewhere.
  *
- * Every report family (allocations today; goroutines, threads and sockets
- * later) is first turned into a generic struct html_section, and only
- * sections are rendered: a new family needs one fill function.
+ * Every report family (allocations, goroutines and the Go heap, threads,
+ * sockets and the other descriptors) is first turned into a generic struct
+ * html_section, and only sections are rendered: a new family needs one
+ * fill function.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fdtable.h"
+#include "go/goreport.h"
 #include "render.h"
 #include "report.h"
+#include "report_threads.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -54,6 +60,7 @@ struct html_site {
 	unsigned nr_frames;
 	const struct lw_point *series;
 	size_t nr_series;
+	char note[384]; /* family facts: wait reasons, states, the call */
 };
 
 /* One family of the report, in the only form the renderer knows. */
@@ -65,8 +72,15 @@ struct html_section {
 	const char *object_noun; /* "block": the things counted in objects */
 	enum html_unit unit;
 	char summary[512]; /* one plain-text line under the title */
+	const char *flame_top; /* what the top frames are */
+	/* Why there are no charts (no series kept); NULL: charts. */
+	const char *no_charts;
+	bool no_stacks; /* sites are not stacks: no flame graph, no list */
+	/* Extra static facts under the summary (RSS beside the Go heap). */
+	void (*facts)(FILE *f, const struct lw_report *r);
 	struct html_site *sites; /* leak first, as the family ordered them */
 	size_t nr_sites;
+	void *owned[2]; /* freed with the section: frames made for it */
 };
 
 /* ------------------------------------------------------------------ */
@@ -110,6 +124,22 @@ static const char *fmt_value(const struct html_section *sec, double v,
 	return lw_fmt_count(v > 0 ? (uint64_t)llround(v) : 0, buf, len);
 }
 
+/* A live amount with its unit: "1.5 KiB", "30 threads". */
+static const char *fmt_amount(const struct html_section *sec, double v,
+			      char *buf, size_t len)
+{
+	char n[LW_NUMBUF];
+	uint64_t c;
+
+	if (sec->unit == HTML_BYTES)
+		return fmt_value(sec, v, buf, len);
+	v = lw_finite_or_zero(v);
+	c = v > 0 ? (uint64_t)llround(v) : 0;
+	snprintf(buf, len, "%s %s%s", lw_fmt_count(c, n, sizeof(n)),
+		 sec->object_noun, lw_plural(c));
+	return buf;
+}
+
 static const char *fmt_growth(const struct html_section *sec, double v,
 			      char *buf, size_t len)
 {
@@ -136,17 +166,44 @@ static void frame_name(const struct html_site *s, unsigned i, char *buf,
 		snprintf(buf, len, "0x%" PRIx64, s->ips[i]);
 }
 
-/* What the site is called: its first frame with a function name. */
-static void name_site(struct html_site *s)
+/*
+ * Frames between the code that asked and the thing made: the C library's
+ * wrappers, the Go runtime and its syscall, poll and net layers.  A site
+ * is named after the first frame past them, the code a reader owns.
+ */
+static bool plumbing(const struct lw_frame *fr)
 {
-	unsigned i;
+	static const char *const go[] = { "runtime.", "syscall.",
+					   "internal/", "net.",
+					   "os.",	"golang.org/x/sys/" };
+	size_t i;
+
+	for (i = 0; fr->function && i < ARRAY_SIZE(go); i++)
+		if (!strncmp(fr->function, go[i], strlen(go[i])))
+			return true;
+	return fr->module && !strncmp(lw_base_name(fr->module), "libc.so", 7);
+}
+
+/*
+ * What the site is called: its first frame with a function name, past
+ * the plumbing when skip_plumbing is set and anything is left after it.
+ */
+static void name_site(struct html_site *s, bool skip_plumbing)
+{
+	unsigned i, from = 0;
 
 	s->where[0] = '\0';
 	if (!s->nr_frames) {
 		snprintf(s->name, sizeof(s->name), "(stack unknown)");
 		return;
 	}
-	for (i = 0; s->frames && i < s->nr_frames; i++) {
+	if (skip_plumbing && s->frames) {
+		for (i = 0; i < s->nr_frames; i++)
+			if (s->frames[i].function && !plumbing(&s->frames[i]))
+				break;
+		from = i < s->nr_frames ? i : 0;
+	}
+	for (i = from; s->frames && i < s->nr_frames; i++) {
 		if (!s->frames[i].function)
 			continue;
 		lw_frame_name(&s->frames[i], s->name, sizeof(s->name));
@@ -154,6 +211,45 @@ static void name_site(struct html_site *s)
 		return;
 	}
 	frame_name(s, 0, s->name, sizeof(s->name));
+}
+
+/* Append "; text" (or text) to the site's note; cut when full. */
+static void __attribute__((format(printf, 2, 3)))
+note_add(struct html_site *h, const char *fmt, ...)
+{
+	size_t off = strlen(h->note);
+	va_list ap;
+
+	if (off + 3 >= sizeof(h->note))
+		return;
+	if (off) {
+		memcpy(h->note + off, "; ", 3);
+		off += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(h->note + off, sizeof(h->note) - off, fmt, ap);
+	va_end(ap);
+}
+
+/* "sleeping 30, running 1" from name/count pairs into the note. */
+static void note_counts(struct html_site *h, const char *label,
+			const struct lw_thread_group *g)
+{
+	char list[256], n[LW_NUMBUF];
+	size_t off = 0;
+	unsigned i;
+
+	list[0] = '\0';
+	for (i = 0; i < g->nr && off < sizeof(list); i++) {
+		int w = snprintf(list + off, sizeof(list) - off, "%s%s %s",
+				 off ? ", " : "", g->e[i].name,
+				 lw_fmt_count(g->e[i].n, n, sizeof(n)));
+
+		if (w > 0)
+			off += (size_t)w;
+	}
+	if (off)
+		note_add(h, "%s%s", label, list);
 }
 
 /* ------------------------------------------------------------------ */
@@ -172,6 +268,16 @@ static int fill_alloc(const struct lw_report *r, struct html_section *sec)
 	sec->measure = "outstanding bytes";
 	sec->object_noun = "block";
 	sec->unit = HTML_BYTES;
+	sec->flame_top = "the frame that allocated";
+	if (r->alloc_unprobed) {
+		/* A pure Go binary: no malloc to probe.  Empty figures
+		 * would read as "nothing leaks"; say why there are none. */
+		snprintf(sec->summary, sizeof(sec->summary),
+			 "Heap allocations: not traced, the target has no "
+			 "allocator functions to probe (a pure Go binary); "
+			 "the Go heap section covers its memory.");
+		return 1;
+	}
 	snprintf(sec->summary, sizeof(sec->summary),
 		 "%s allocs, %s frees; live: %s blocks, %s in %zu site%s%s%s",
 		 lw_fmt_count(a->total_allocs, b1, sizeof(b1)),
@@ -201,19 +307,445 @@ static int fill_alloc(const struct lw_report *r, struct html_section *sec)
 		h->nr_frames = s->frames || s->ips ? s->nr_ips : 0;
 		h->series = s->series;
 		h->nr_series = s->series ? s->nr_series : 0;
-		name_site(h);
+		name_site(h, false);
+		if (s->kind)
+			note_add(h, "%s", lw_alloc_kind_name(s->kind));
 	}
 	sec->nr_sites = a->nr_sites;
 	return 0;
 }
 
+/* Room for one "created by ..." frame name per goroutine site. */
+#define GO_CREATOR_LEN 288
+
 /*
- * Every family the report may hold, in page order.  A producer fills sec
- * and returns 0, or returns 1 when its family is absent from r.
+ * Goroutines by creation site.  A site's stack is one representative's
+ * (where it waits), innermost first; the go statement that made them is
+ * added as the outermost frame, "created by F", so that the flame graph
+ * reads creator -> start function -> where they wait, weighed by count.
+ */
+static int fill_goroutines(const struct lw_report *r,
+			   struct html_section *sec)
+{
+	const struct lw_go_report *g = r->go;
+	char b1[LW_NUMBUF], b2[LW_NUMBUF], fn[256], wh[256];
+	struct lw_frame *frames;
+	char *names;
+	size_t i, k, nr_frames = 0, at = 0;
+
+	if (!g)
+		return 1;
+	sec->id = "goroutine";
+	sec->title = "Goroutines";
+	sec->kind = "goroutines";
+	sec->measure = "live goroutines";
+	sec->object_noun = "goroutine";
+	sec->unit = HTML_COUNT;
+	sec->flame_top = "the function a goroutine waits in, under the go "
+			 "statement that created it";
+	if (!g->goroutines_ok) {
+		snprintf(sec->summary, sizeof(sec->summary),
+			 "Goroutines: could not be read (%s).",
+			 g->goroutines_error ?: "unknown reason");
+		return 1;
+	}
+	snprintf(sec->summary, sizeof(sec->summary),
+		 "%s%s, layout from %s: %s live goroutines in %zu site%s, "
+		 "growth %+.1f/s; %s snapshot%s, every %.1f s, %.2f ms each%s",
+		 g->version ?: "Go", g->stripped ? " (stripped)" : "",
+		 g->layout_from ?: "?", lw_fmt_count(g->live, b1, sizeof(b1)),
+		 g->nr_sites, lw_plural(g->nr_sites),
+		 lw_finite_or_zero(g->growth_per_s),
+		 lw_fmt_count(g->snapshots, b2, sizeof(b2)),
+		 lw_plural(g->snapshots), lw_finite_or_zero(g->interval_s),
+		 lw_finite_or_zero(g->snapshot_ms),
+		 g->leaked_by_runtime ? "; some are marked leaked by the Go "
+					"runtime itself" :
+					"");
+	if (!g->nr_sites)
+		return 0;
+	for (i = 0; i < g->nr_sites; i++)
+		nr_frames += g->sites[i].nr_frames + 1;
+	sec->sites = calloc(g->nr_sites, sizeof(*sec->sites));
+	frames = calloc(nr_frames, sizeof(*frames));
+	names = calloc(g->nr_sites, GO_CREATOR_LEN);
+	sec->owned[0] = frames;
+	sec->owned[1] = names;
+	if (!sec->sites || !frames || !names)
+		return -ENOMEM;
+	for (i = 0; i < g->nr_sites; i++) {
+		const struct lw_go_site *s = &g->sites[i];
+		struct html_site *h = &sec->sites[i];
+		char *creator = names + i * GO_CREATOR_LEN;
+
+		h->verdict = s->verdict;
+		h->live = (double)s->live;
+		h->objects = s->live;
+		h->growth_per_s = s->growth_per_s;
+		h->oldest_age_s = s->oldest_age_s > 0 ? s->oldest_age_s : -1;
+		h->series = s->series;
+		h->nr_series = s->series ? s->nr_series : 0;
+		h->frames = &frames[at];
+		for (k = 0; k < s->nr_frames; k++)
+			frames[at++] = s->frames[k];
+		lw_frame_name(&s->created_by, fn, sizeof(fn));
+		lw_frame_where(&s->created_by, wh, sizeof(wh));
+		snprintf(creator, GO_CREATOR_LEN, "created by %s", fn);
+		frames[at] = s->created_by;
+		frames[at++].function = creator;
+		h->nr_frames = s->nr_frames + 1;
+		/* Named by what the goroutines run, as go tool pprof does;
+		 * where is the go statement. */
+		if (s->start_function) {
+			snprintf(h->name, sizeof(h->name), "%s",
+				 s->start_function);
+			snprintf(h->where, sizeof(h->where), "%s", wh);
+		} else {
+			name_site(h, false);
+		}
+		note_add(h, "created by %s%s%s%s", fn, *wh ? " (" : "", wh,
+			 *wh ? ")" : "");
+		if (s->nr_reasons) {
+			char list[256];
+			size_t off = 0, j;
+
+			list[0] = '\0';
+			for (j = 0; j < s->nr_reasons && off < sizeof(list);
+			     j++) {
+				int w = snprintf(list + off, sizeof(list) - off,
+						 "%s%s %s", off ? ", " : "",
+						 s->reasons[j].name ?: "?",
+						 lw_fmt_count(s->reasons[j].n,
+							      b1, sizeof(b1)));
+
+				if (w > 0)
+					off += (size_t)w;
+			}
+			note_add(h, "waiting: %s", list);
+		}
+		if (s->running || s->runnable || s->syscall)
+			note_add(h,
+				 "%" PRIu64 " running, %" PRIu64
+				 " runnable, %" PRIu64 " in syscalls",
+				 s->running, s->runnable, s->syscall);
+		if (s->oldest_blocked_s > 0)
+			note_add(h, "blocked for at least %s",
+				 lw_fmt_duration(s->oldest_blocked_s, b2,
+						 sizeof(b2)));
+		if (s->leaked)
+			note_add(h, "%" PRIu64 " marked leaked by the runtime",
+				 s->leaked);
+		if (s->verdict != s->census_verdict)
+			note_add(h, "%s by count, but its goroutines work",
+				 lw_verdict_name(s->census_verdict));
+	}
+	sec->nr_sites = g->nr_sites;
+	return 0;
+}
+
+/* The Go heap beside the process: are they growing together? */
+static void goheap_facts(FILE *f, const struct lw_report *r)
+{
+	const struct lw_go_report *g = r->go;
+	char a[LW_NUMBUF], b[LW_NUMBUF];
+
+	fprintf(f, "<table class=\"facts\" id=\"goheap-vs-rss\">\n<thead><tr>"
+		   "<th></th><th>Now</th><th>Growth</th></tr></thead>\n<tbody>"
+		   "\n");
+	fprintf(f,
+		"<tr><th>Go heap in use</th><td class=\"num\">%s</td><td "
+		"class=\"num\">%s/s</td></tr>\n",
+		lw_fmt_bytes((double)g->inuse_bytes, a, sizeof(a)),
+		lw_fmt_growth(g->growth_bytes_per_s, b, sizeof(b)));
+	fprintf(f,
+		"<tr><th>Process RSS</th><td class=\"num\">%s</td><td "
+		"class=\"num\">%s/s</td></tr>\n",
+		lw_fmt_bytes((double)g->rss_bytes, a, sizeof(a)),
+		lw_fmt_growth(g->rss_growth_bytes_per_s, b, sizeof(b)));
+	fprintf(f,
+		"<tr><th>of which anonymous</th><td class=\"num\">%s</td>"
+		"<td></td></tr>\n</tbody>\n</table>\n",
+		lw_fmt_bytes((double)g->rss_anon_bytes, a, sizeof(a)));
+}
+
+/* The Go runtime's heap profile: bytes in use by allocation stack. */
+static int fill_goheap(const struct lw_report *r, struct html_section *sec)
+{
+	const struct lw_go_report *g = r->go;
+	char b1[LW_NUMBUF], b2[LW_NUMBUF], b3[LW_NUMBUF];
+	size_t i;
+
+	if (!g)
+		return 1;
+	sec->id = "goheap";
+	sec->title = "Go heap";
+	sec->kind = "go heap";
+	sec->measure = "bytes in use";
+	sec->object_noun = "object";
+	sec->unit = HTML_BYTES;
+	sec->flame_top = "the frame that allocated";
+	sec->no_charts = "The Go runtime's heap profile has no history: the "
+			 "growth column is the slope over leakwatch's "
+			 "snapshots, there is no series to draw.";
+	if (!g->heap_available) {
+		snprintf(sec->summary, sizeof(sec->summary),
+			 "Go heap: not available (%s).",
+			 g->heap_reason ?: "unknown reason");
+		return 1;
+	}
+	sec->facts = goheap_facts;
+	snprintf(sec->summary, sizeof(sec->summary),
+		 "%s in use in %s objects at %zu site%s, beside an RSS of "
+		 "%s; %s",
+		 lw_fmt_bytes((double)g->inuse_bytes, b1, sizeof(b1)),
+		 lw_fmt_count(g->inuse_objects, b2, sizeof(b2)),
+		 g->nr_heap_sites, lw_plural(g->nr_heap_sites),
+		 lw_fmt_bytes((double)g->rss_bytes, b3, sizeof(b3)),
+		 g->sample_rate == 1 ? "every allocation profiled: exact" :
+				       "sampled by the runtime: estimates");
+	if (!g->nr_heap_sites)
+		return 0;
+	sec->sites = calloc(g->nr_heap_sites, sizeof(*sec->sites));
+	if (!sec->sites)
+		return -ENOMEM;
+	for (i = 0; i < g->nr_heap_sites; i++) {
+		const struct lw_go_heap_site *s = &g->heap_sites[i];
+		struct html_site *h = &sec->sites[i];
+
+		h->verdict = s->verdict;
+		h->live = (double)s->inuse_bytes;
+		h->objects = s->inuse_objects;
+		h->growth_per_s = s->growth_bytes_per_s;
+		h->oldest_age_s = -1;
+		h->frames = s->frames;
+		h->nr_frames = s->frames ? s->nr_frames : 0;
+		name_site(h, true);
+	}
+	sec->nr_sites = g->nr_heap_sites;
+	return 0;
+}
+
+static int fill_threads(const struct lw_report *r, struct html_section *sec)
+{
+	const struct lw_thread_report *t = r->threads;
+	char b1[LW_NUMBUF], b2[LW_NUMBUF], b3[LW_NUMBUF];
+	size_t i;
+
+	if (!t)
+		return 1;
+	sec->id = "thread";
+	sec->title = "Threads";
+	sec->kind = "threads";
+	sec->measure = "live threads";
+	sec->object_noun = "thread";
+	sec->unit = HTML_COUNT;
+	sec->flame_top = "the function that created the thread";
+	snprintf(sec->summary, sizeof(sec->summary),
+		 "%s live threads in %zu site%s; %s created and %s exited "
+		 "during the session%s%s",
+		 lw_fmt_count(t->live, b1, sizeof(b1)), t->nr_sites,
+		 lw_plural(t->nr_sites), lw_fmt_count(t->births, b2, sizeof(b2)),
+		 lw_fmt_count(t->deaths, b3, sizeof(b3)),
+		 t->states_known ? "" : "; thread states unknown",
+		 t->dropped_events ? "; events were dropped: figures are low" :
+				     "");
+	if (!t->nr_sites)
+		return 0;
+	sec->sites = calloc(t->nr_sites, sizeof(*sec->sites));
+	if (!sec->sites)
+		return -ENOMEM;
+	for (i = 0; i < t->nr_sites; i++) {
+		const struct lw_thread_site *s = &t->sites[i];
+		struct html_site *h = &sec->sites[i];
+
+		h->verdict = s->verdict;
+		h->live = (double)s->live;
+		h->objects = s->live;
+		h->growth_per_s = s->growth_per_s;
+		h->oldest_age_s = s->oldest_age_s > 0 ? s->oldest_age_s : -1;
+		h->ips = s->ips;
+		h->frames = s->frames;
+		h->nr_frames = s->frames || s->ips ? s->nr_ips : 0;
+		h->series = s->series;
+		h->nr_series = s->series ? s->nr_series : 0;
+		if (!s->stack_id && !h->nr_frames) {
+			snprintf(h->name, sizeof(h->name),
+				 "(created before attach)");
+			h->where[0] = '\0';
+		} else {
+			name_site(h, true);
+		}
+		note_counts(h, "", &s->states);
+		note_counts(h, "in ", &s->syscalls);
+		note_counts(h, "wchan ", &s->wchan);
+		if (s->created_before_attach && s->stack_id)
+			note_add(h, "some predate the session");
+	}
+	sec->nr_sites = t->nr_sites;
+	return 0;
+}
+
+/* "ESTABLISHED 3, CLOSE_WAIT 2" of a by_state array into buf. */
+static void states_list(const uint64_t *by_state, char *buf, size_t len)
+{
+	char n[LW_NUMBUF];
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < LW_SOCK_NR_STATES && off < len; i++) {
+		int w;
+
+		if (!by_state[i])
+			continue;
+		w = snprintf(buf + off, len - off, "%s%s %s", off ? ", " : "",
+			     lw_sock_state_name(i),
+			     lw_fmt_count(by_state[i], n, sizeof(n)));
+		if (w > 0)
+			off += (size_t)w;
+	}
+}
+
+static void protos_list(const uint64_t *by_proto, char *buf, size_t len)
+{
+	char n[LW_NUMBUF];
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < LW_PROTO_NR && off < len; i++) {
+		int w;
+
+		if (!by_proto[i])
+			continue;
+		w = snprintf(buf + off, len - off, "%s%s %s", off ? ", " : "",
+			     lw_sock_proto_name(i),
+			     lw_fmt_count(by_proto[i], n, sizeof(n)));
+		if (w > 0)
+			off += (size_t)w;
+	}
+}
+
+static int fill_sockets(const struct lw_report *r, struct html_section *sec)
+{
+	const struct lw_socket_report *k = r->sockets;
+	char b1[LW_NUMBUF], st[192], pr[128];
+	size_t i;
+
+	if (!k)
+		return 1;
+	sec->id = "socket";
+	sec->title = "Sockets";
+	sec->kind = "sockets";
+	sec->measure = "open sockets";
+	sec->object_noun = "socket";
+	sec->unit = HTML_COUNT;
+	sec->flame_top = "the call that made the socket";
+	states_list(k->by_state, st, sizeof(st));
+	protos_list(k->by_proto, pr, sizeof(pr));
+	snprintf(sec->summary, sizeof(sec->summary),
+		 "%s open sockets in %zu site%s%s%s%s%s%s%s%s",
+		 lw_fmt_count(k->open, b1, sizeof(b1)), k->nr_sites,
+		 lw_plural(k->nr_sites), *st ? "; states: " : "", st,
+		 *pr ? "; protocols: " : "", pr,
+		 k->states_known || !k->open ? "" :
+					       "; states unknown (sock_diag "
+					       "did not answer)",
+		 k->dropped_events ? "; events were dropped: figures are low" :
+				     "",
+		 k->corrections ? "; /proc corrected the traced table" : "");
+	if (!k->nr_sites)
+		return 0;
+	sec->sites = calloc(k->nr_sites, sizeof(*sec->sites));
+	if (!sec->sites)
+		return -ENOMEM;
+	for (i = 0; i < k->nr_sites; i++) {
+		const struct lw_socket_site *s = &k->sites[i];
+		struct html_site *h = &sec->sites[i];
+
+		h->verdict = s->verdict;
+		h->live = (double)s->open;
+		h->objects = s->open;
+		h->growth_per_s = s->growth_per_s;
+		h->oldest_age_s = s->oldest_age_s > 0 ? s->oldest_age_s : -1;
+		h->ips = s->ips;
+		h->frames = s->frames;
+		h->nr_frames = s->frames || s->ips ? s->nr_ips : 0;
+		h->series = s->series;
+		h->nr_series = s->series ? s->nr_series : 0;
+		if (s->site == LW_FD_SITE_BEFORE)
+			snprintf(h->name, sizeof(h->name),
+				 "(open before tracing started)");
+		else if (s->site == LW_FD_SITE_UNTRACED)
+			snprintf(h->name, sizeof(h->name),
+				 "(made by an untraced call)");
+		else
+			name_site(h, true);
+		if (s->call)
+			note_add(h, "%s", lw_fd_call_name(s->call));
+		states_list(s->by_state, st, sizeof(st));
+		if (*st)
+			note_add(h, "%s", st);
+		protos_list(s->by_proto, pr, sizeof(pr));
+		if (*pr)
+			note_add(h, "%s", pr);
+		if (s->close_wait_verdict != LW_VERDICT_STABLE)
+			note_add(h, "CLOSE_WAIT %s",
+				 lw_verdict_name(s->close_wait_verdict));
+	}
+	sec->nr_sites = k->nr_sites;
+	return 0;
+}
+
+/* The other descriptor kinds: a verdict per kind, no stacks, no series. */
+static int fill_fds(const struct lw_report *r, struct html_section *sec)
+{
+	const struct lw_socket_report *k = r->sockets;
+	size_t i;
+
+	if (!k || !k->nr_kinds)
+		return 1;
+	sec->id = "fd";
+	sec->title = "Other descriptors";
+	sec->kind = "fds";
+	sec->measure = "open descriptors";
+	sec->object_noun = "descriptor";
+	sec->unit = HTML_COUNT;
+	sec->no_stacks = true;
+	sec->no_charts = "Counted per kind from /proc at each snapshot: no "
+			 "creation stacks and no series are kept for them.";
+	snprintf(sec->summary, sizeof(sec->summary),
+		 "Descriptors that are not sockets, by kind (%zu kind%s open).",
+		 k->nr_kinds, lw_plural(k->nr_kinds));
+	sec->sites = calloc(k->nr_kinds, sizeof(*sec->sites));
+	if (!sec->sites)
+		return -ENOMEM;
+	for (i = 0; i < k->nr_kinds; i++) {
+		const struct lw_fd_kind_report *d = &k->kinds[i];
+		struct html_site *h = &sec->sites[i];
+
+		h->verdict = d->verdict;
+		h->live = (double)d->open;
+		h->objects = d->open;
+		h->growth_per_s = d->growth_per_s;
+		h->oldest_age_s = -1;
+		snprintf(h->name, sizeof(h->name), "%s",
+			 lw_fd_kind_name(d->kind));
+	}
+	sec->nr_sites = k->nr_kinds;
+	return 0;
+}
+
+/*
+ * Every family the report may hold, in page order; the allocations come
+ * first, so their flame graph is the first one.  A producer fills sec and
+ * returns 0, or returns 1 when its family is absent from r (with, in
+ * summary, a one-line note saying why when that is worth knowing).
  */
 static int (*const producers[])(const struct lw_report *r,
 				struct html_section *sec) = {
-	fill_alloc,
+	fill_alloc, fill_goroutines, fill_goheap,
+	fill_threads, fill_sockets, fill_fds,
 };
 
 /* ------------------------------------------------------------------ */
@@ -377,7 +909,7 @@ static void write_flame(FILE *f, const struct html_section *sec,
 			const struct flame *fl)
 {
 	unsigned rows = fl->max_depth + 1;
-	char v[LW_NUMBUF], fill[48], label[256];
+	char v[LW_NUMBUF * 2], fill[48], label[256];
 	size_t i;
 
 	fprintf(f,
@@ -403,7 +935,7 @@ static void write_flame(FILE *f, const struct html_section *sec,
 		fprintf(f, "\"><title>");
 		esc(f, n->name);
 		fprintf(f, ": %s (%.1f%%)%s</title>",
-			fmt_value(sec, n->value, v, sizeof(v)), share * 100,
+			fmt_amount(sec, n->value, v, sizeof(v)), share * 100,
 			n->worst == LW_VERDICT_LEAK ? ", leaking" : "");
 		fprintf(f,
 			"<rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" "
@@ -419,10 +951,12 @@ static void write_flame(FILE *f, const struct html_section *sec,
 static int section_flame(FILE *f, const struct html_section *sec)
 {
 	struct flame fl = { 0 };
-	char v[LW_NUMBUF];
+	char v[LW_NUMBUF * 2];
 	size_t i;
 	int err;
 
+	if (sec->no_stacks)
+		return 0;
 	fprintf(f, "<h3>Flame graph: %s by stack</h3>\n", sec->measure);
 	err = flame_add_node(&fl, -1, "all");
 	for (i = 0; err >= 0 && i < sec->nr_sites; i++)
@@ -437,11 +971,12 @@ static int section_flame(FILE *f, const struct html_section *sec)
 	}
 	flame_layout(&fl);
 	fprintf(f,
-		"<p class=\"hint\">Outermost frame at the bottom, the frame "
-		"that allocated on top; width is the share of %s %s. Reds "
-		"lead to leaking sites. Click a frame to zoom, click the "
-		"bottom bar to reset.</p>\n<div class=\"flame-wrap\">",
-		fmt_value(sec, fl.n[0].value, v, sizeof(v)), sec->measure);
+		"<p class=\"hint\">Outermost frame at the bottom, %s on "
+		"top; width is the share of the %s %s. Reds lead to leaking "
+		"sites. Click a frame to zoom, click the bottom bar to "
+		"reset.</p>\n<div class=\"flame-wrap\">",
+		sec->flame_top, fmt_amount(sec, fl.n[0].value, v, sizeof(v)),
+		sec->unit == HTML_BYTES ? sec->measure : "in all");
 	write_flame(f, sec, &fl);
 	fprintf(f,
 		"</div>\n<p class=\"details\" id=\"details-%s\">&nbsp;</p>\n",
@@ -551,7 +1086,7 @@ static void write_chart(FILE *f, const struct html_section *sec,
 {
 	const double pw = CHART_W - CHART_L - CHART_R;
 	const double ph = CHART_H - CHART_T - CHART_B;
-	char b[LW_NUMBUF], g[LW_NUMBUF];
+	char b[LW_NUMBUF * 2], g[LW_NUMBUF];
 	double vmax = 0;
 	size_t k;
 	int i;
@@ -581,6 +1116,8 @@ static void write_chart(FILE *f, const struct html_section *sec,
 		fprintf(f, "data-site=\"%ld\" ", site);
 	else
 		fprintf(f, "data-site=\"total\" ");
+	if (sec->unit == HTML_COUNT)
+		fprintf(f, "data-noun=\"%s\" ", sec->object_noun);
 	fprintf(f,
 		"data-unit=\"%s\" data-n=\"%zu\" viewBox=\"0 0 %d %d\" "
 		"width=\"%d\" height=\"%d\" role=\"img\">\n<title>",
@@ -589,8 +1126,8 @@ static void write_chart(FILE *f, const struct html_section *sec,
 	esc(f, title);
 	fprintf(f, ": %zu points over %.1f s", s->n, t_end);
 	if (s->n)
-		fprintf(f, ", last %s", fmt_value(sec, s->v[s->n - 1], b,
-						  sizeof(b)));
+		fprintf(f, ", last %s", fmt_amount(sec, s->v[s->n - 1], b,
+						   sizeof(b)));
 	fprintf(f, ", growth %s/s</title>\n",
 		fmt_growth(sec, growth, g, sizeof(g)));
 
@@ -667,10 +1204,23 @@ static int section_charts(FILE *f, const struct html_section *sec,
 			if (sec->sites[i].series[k].t_s > t_end)
 				t_end = sec->sites[i].series[k].t_s;
 	}
+	if (sec->no_charts) {
+		fprintf(f, "<p class=\"none nocharts\">");
+		esc(f, sec->no_charts);
+		fprintf(f, "</p>\n");
+		return 0;
+	}
+	if (sec->unit == HTML_COUNT && !sec->nr_sites) {
+		/* Nothing live: a chart would be a flat line at 0. */
+		fprintf(f, "<p class=\"none nocharts\">Nothing live: no "
+			   "chart.</p>\n");
+		return 0;
+	}
 	fprintf(f,
-		"<h3>Live %s over the window</h3>\n<div class=\"charts\" "
+		"<h3>Live %s%s over the window</h3>\n<div class=\"charts\" "
 		"id=\"charts-%s\">\n",
-		sec->unit == HTML_BYTES ? "bytes" : sec->object_noun, sec->id);
+		sec->unit == HTML_BYTES ? "bytes" : sec->object_noun,
+		sec->unit == HTML_BYTES ? "" : "s", sec->id);
 	err = series_total(sec, &s);
 	if (err)
 		goto out;
@@ -698,26 +1248,34 @@ out:
 /* Tables                                                              */
 /* ------------------------------------------------------------------ */
 
-static void verdict_rows(FILE *f, const struct html_section *sec)
+/* The rows of sec's sites with verdict v, in the section's order. */
+static void verdict_rows(FILE *f, const struct html_section *sec,
+			 enum lw_verdict verdict)
 {
-	char v[LW_NUMBUF], n[LW_NUMBUF], g[LW_NUMBUF], age[LW_NUMBUF];
+	char v[LW_NUMBUF * 2], n[LW_NUMBUF], g[LW_NUMBUF], age[LW_NUMBUF];
 	size_t i;
 
 	for (i = 0; i < sec->nr_sites; i++) {
 		const struct html_site *h = &sec->sites[i];
 		const char *vn = lw_verdict_name(h->verdict);
 
+		if (h->verdict != verdict)
+			continue;
 		fprintf(f,
 			"<tr class=\"site v-%s\" data-section=\"%s\" "
-			"data-index=\"%zu\" data-verdict=\"%s\" data-site=\"",
-			vn, sec->id, i, vn);
+			"data-index=\"%zu\" data-verdict=\"%s\" "
+			"data-live=\"%.0f\" data-site=\"",
+			vn, sec->id, i, vn, lw_finite_or_zero(h->live));
 		esc(f, h->name);
 		fprintf(f,
 			"\"><td class=\"verdict\"><span class=\"tag v-%s\">%s"
-			"</span></td><td>%s</td><td class=\"name\">"
-			"<a href=\"#site-%s-%zu\">",
-			vn, lw_verdict_upper(h->verdict), sec->kind, sec->id,
-			i);
+			"</span></td><td>%s</td><td class=\"name\">",
+			vn, lw_verdict_upper(h->verdict), sec->kind);
+		/* To the site's stack, or to its section when it has none. */
+		if (sec->no_stacks)
+			fprintf(f, "<a href=\"#sec-%s\">", sec->id);
+		else
+			fprintf(f, "<a href=\"#site-%s-%zu\">", sec->id, i);
 		esc(f, h->name);
 		fprintf(f, "</a></td><td class=\"where\">");
 		esc(f, h->where);
@@ -729,10 +1287,12 @@ static void verdict_rows(FILE *f, const struct html_section *sec)
 			"</td><td class=\"num\">%s</td><td "
 			"class=\"num\">%s</td>"
 			"<td class=\"num\">%s/s</td><td class=\"num\">%s</td>"
-			"</tr>\n",
-			fmt_value(sec, h->live, v, sizeof(v)),
+			"<td class=\"note\">",
+			fmt_amount(sec, h->live, v, sizeof(v)),
 			lw_fmt_count(h->objects, n, sizeof(n)),
 			fmt_growth(sec, h->growth_per_s, g, sizeof(g)), age);
+		esc(f, h->note);
+		fprintf(f, "</td></tr>\n");
 	}
 }
 
@@ -740,6 +1300,7 @@ static void verdict_table(FILE *f, const struct html_section *secs,
 			  size_t nr)
 {
 	size_t i, rows = 0;
+	int v;
 
 	fprintf(f, "<section id=\"verdicts\">\n<h2>Verdicts</h2>\n");
 	for (i = 0; i < nr; i++)
@@ -751,21 +1312,23 @@ static void verdict_table(FILE *f, const struct html_section *secs,
 	}
 	fprintf(f, "<table class=\"verdicts\">\n<thead><tr><th>Verdict</th>"
 		   "<th>Kind</th><th>Site</th><th>Where</th><th>Live</th>"
-		   "<th>Objects</th><th>Growth</th><th>Oldest</th></tr>"
-		   "</thead>\n<tbody>\n");
-	for (i = 0; i < nr; i++)
-		verdict_rows(f, &secs[i]);
+		   "<th>Objects</th><th>Growth</th><th>Oldest</th>"
+		   "<th>Details</th></tr></thead>\n<tbody>\n");
+	/* Leaks of every family first, then growing, then stable. */
+	for (v = LW_VERDICT_LEAK; v >= LW_VERDICT_STABLE; v--)
+		for (i = 0; i < nr; i++)
+			verdict_rows(f, &secs[i], (enum lw_verdict)v);
 	fprintf(f, "</tbody>\n</table>\n</section>\n");
 }
 
 /* Each site's full stack, folded (<details> needs no script). */
 static void section_stacks(FILE *f, const struct html_section *sec)
 {
-	char name[256], where[256], v[LW_NUMBUF], n[LW_NUMBUF];
+	char name[256], where[256], v[LW_NUMBUF * 2], n[LW_NUMBUF];
 	size_t i;
 	unsigned k;
 
-	if (!sec->nr_sites)
+	if (!sec->nr_sites || sec->no_stacks)
 		return;
 	fprintf(f, "<h3>Stacks</h3>\n");
 	for (i = 0; i < sec->nr_sites; i++) {
@@ -779,10 +1342,20 @@ static void section_stacks(FILE *f, const struct html_section *sec)
 			lw_verdict_name(h->verdict),
 			lw_verdict_upper(h->verdict), i + 1);
 		esc(f, h->name);
-		fprintf(f, ": %s in %s %s%s</summary>\n<ol class=\"stack\">\n",
-			fmt_value(sec, h->live, v, sizeof(v)),
-			lw_fmt_count(h->objects, n, sizeof(n)),
-			sec->object_noun, lw_plural(h->objects));
+		if (sec->unit == HTML_BYTES)
+			fprintf(f, ": %s in %s %s%s",
+				fmt_amount(sec, h->live, v, sizeof(v)),
+				lw_fmt_count(h->objects, n, sizeof(n)),
+				sec->object_noun, lw_plural(h->objects));
+		else
+			fprintf(f, ": %s",
+				fmt_amount(sec, h->live, v, sizeof(v)));
+		if (h->note[0]) {
+			fprintf(f, " <span class=\"note\">(");
+			esc(f, h->note);
+			fprintf(f, ")</span>");
+		}
+		fprintf(f, "</summary>\n<ol class=\"stack\">\n");
 		for (k = 0; k < h->nr_frames; k++) {
 			uint64_t ip = h->frames ? h->frames[k].addr : h->ips[k];
 
@@ -817,8 +1390,13 @@ static const char page_css[] =
 	".meta,.hint,.where,.module,.none{color:#5b6570}.hint{font-size:12px}\n"
 	"table.verdicts{border-collapse:collapse;width:100%}\n"
 	".verdicts th,.verdicts td{padding:3px 8px;border-bottom:1px solid "
-	"#e3e7eb;text-align:left}.verdicts td.num,.verdicts th:nth-child(n+5)"
-	"{text-align:right;font-variant-numeric:tabular-nums}\n"
+	"#e3e7eb;text-align:left;vertical-align:top}.verdicts td.num,"
+	".verdicts th:nth-child(n+5):not(:last-child){text-align:right;"
+	"font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	".note{color:#5b6570;font-size:12px}\n"
+	"table.facts{border-collapse:collapse;margin:4px 0 8px}.facts th,"
+	".facts td{padding:2px 10px;border-bottom:1px solid #e3e7eb;"
+	"text-align:left}.facts td.num{text-align:right}\n"
 	"tr.v-leak{background:#fdecec}tr.v-growing{background:#fff6e5}\n"
 	".tag{display:inline-block;min-width:5.5em;text-align:center;"
 	"font-weight:700;font-size:12px;border-radius:3px;padding:0 4px;"
@@ -856,8 +1434,9 @@ static const char page_js[] =
 	"function fmtB(v){var u=['B','KiB','MiB','GiB','TiB'],i=0;"
 	"while(Math.abs(v)>=1024&&i<u.length-1){v/=1024;i++;}"
 	"return (i?v.toFixed(1):Math.round(v))+' '+u[i];}\n"
-	"function fmt(v,unit){return unit==='bytes'?fmtB(v):"
-	"Math.round(v).toLocaleString('en-US');}\n"
+	"function fmt(v,unit,noun){if(unit==='bytes')return fmtB(v);"
+	"var n=Math.round(v);return n.toLocaleString('en-US')+"
+	"(noun?' '+noun+(n===1?'':'s'):'');}\n"
 	"function label(n,w){var fit=Math.floor((w-6)/CW);"
 	"if(fit<3)return '';return n.length<=fit?n:n.slice(0,fit-2)+'..';}\n"
 	"function zoom(svg,g){var W=svg.viewBox.baseVal.width,x=+g.dataset.x,"
@@ -899,7 +1478,8 @@ static const char page_js[] =
 	"ps[best][0]-x))best=i;\n"
 	"  m.setAttribute('cx',ps[best][0]);m.setAttribute('cy',ps[best][1]);"
 	"m.style.display='';\n"
-	"  box.textContent='t='+ts[best].toFixed(1)+' s: '+fmt(vs[best],unit)+"
+	"  box.textContent='t='+ts[best].toFixed(1)+' s: '+fmt(vs[best],unit,"
+	"svg.dataset.noun)+"
 	"' ('+keep+')';});\n"
 	" svg.addEventListener('mouseleave',function(){m.style.display='none';"
 	"box.textContent=keep;});});\n"
@@ -941,8 +1521,8 @@ static void write_header(FILE *f, const struct lw_report *r)
 	fprintf(f, "</p>\n</header>\n");
 }
 
-static int write_section(FILE *f, const struct html_section *sec,
-			 double t_end)
+static int write_section(FILE *f, const struct lw_report *r,
+			 const struct html_section *sec, double t_end)
 {
 	int err;
 
@@ -951,6 +1531,8 @@ static int write_section(FILE *f, const struct html_section *sec,
 	fprintf(f, "</h2>\n<p>");
 	esc(f, sec->summary);
 	fprintf(f, "</p>\n");
+	if (sec->facts)
+		sec->facts(f, r);
 	err = section_flame(f, sec);
 	if (!err)
 		err = section_charts(f, sec, t_end);
@@ -963,29 +1545,45 @@ static int write_section(FILE *f, const struct html_section *sec,
 static int write_page(FILE *f, const struct lw_report *r)
 {
 	struct html_section secs[ARRAY_SIZE(producers)] = { 0 };
-	size_t i, nr = 0;
+	struct html_section absent[ARRAY_SIZE(producers)] = { 0 };
+	size_t i, nr = 0, nr_absent = 0;
 	int err = 0;
 
 	for (i = 0; i < ARRAY_SIZE(producers); i++) {
 		err = producers[i](r, &secs[nr]);
 		if (err < 0)
 			goto out;
-		if (err == 0)
+		if (err == 0) {
 			nr++;
+			continue;
+		}
+		/* Absent: keep its note, if it has one, and reuse the slot. */
+		if (secs[nr].summary[0])
+			absent[nr_absent++] = secs[nr];
+		memset(&secs[nr], 0, sizeof(secs[nr]));
 	}
 	err = 0;
 	write_header(f, r);
 	verdict_table(f, secs, nr);
+	for (i = 0; i < nr_absent; i++) {
+		fprintf(f, "<p class=\"none absent\" id=\"absent-%s\">",
+			absent[i].id);
+		esc(f, absent[i].summary);
+		fprintf(f, "</p>\n");
+	}
 	for (i = 0; i < nr && !err; i++)
-		err = write_section(f, &secs[i], r->duration_s);
+		err = write_section(f, r, &secs[i], r->duration_s);
 	fprintf(f, "<footer class=\"meta\"><p>Written by leakwatch. The "
 		   "tables and graphs are static; scripting only adds zoom "
 		   "and hover read-outs.</p></footer>\n<script>\n%s</script>\n"
 		   "</body>\n</html>\n",
 		page_js);
 out:
-	for (i = 0; i < ARRAY_SIZE(secs); i++)
+	for (i = 0; i < ARRAY_SIZE(secs); i++) {
 		free(secs[i].sites);
+		free(secs[i].owned[0]);
+		free(secs[i].owned[1]);
+	}
 	return err;
 }
 

@@ -1,17 +1,25 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Copyright (c) 2026 The leakwatch authors */
 /*
- * Integration test of --html (src/report_html.c): diagnoses the leaky demo
- * with the real leakwatch, then checks the page three ways: the raw file
+ * Integration test of --html (src/report_html.c): diagnoses workloads with
+ * the real leakwatch, then checks the page three ways: the raw file
  * (offline, readable without a script), the DOM headless Chromium dumps
  * after the script ran, and a Chromium screenshot (a real, non-blank PNG
  * with the leak's red in it).  Figures are compared with the JSON report
- * of the same run.  Exits 77 when not root.
+ * of the same run.
+ *
+ *	test_html demo		the leaky C demo: the allocations section
+ *	test_html families	thread_workload, sock_workload and the Go
+ *				fixture: the goroutine, Go heap, thread,
+ *				socket and descriptor sections
+ *
+ * Exits 77 when not root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -98,17 +106,14 @@ static char *read_file(const char *path, size_t *ret_len)
 }
 
 /*
- * Run argv in its own process group, stdout to out_path (or /dev/null),
- * stderr to TAG.err; the whole group is killed after timeout_s and once
- * the leader is done (Chromium leaves helpers behind).  Returns the exit
- * code, 128 + signal, or -1.
+ * Start argv in its own process group, stdout to out_path (or /dev/null),
+ * stderr to TAG.err.  Returns the PID or -1.
  */
-static int run(char *const argv[], const char *out_path, const char *tag,
-	       int timeout_s)
+static pid_t start(char *const argv[], const char *out_path, const char *tag)
 {
 	char err_path[PATH_MAX];
-	int status, i, code = -1;
 	pid_t pid;
+	int i;
 
 	snprintf(err_path, sizeof(err_path), "%s/%s.err", tmpdir, tag);
 	fprintf(stderr, "run [%s]:", tag);
@@ -138,6 +143,22 @@ static int run(char *const argv[], const char *out_path, const char *tag,
 		_exit(127);
 	}
 	setpgid(pid, pid); /* either side may win the race */
+	return pid;
+}
+
+/*
+ * Wait for pid (from start()); its whole group is killed after timeout_s
+ * and once the leader is done (Chromium leaves helpers behind).  Returns
+ * the exit code, 128 + signal, or -1.
+ */
+static int finish(pid_t pid, const char *tag, int timeout_s)
+{
+	char err_path[PATH_MAX];
+	int status, i, code = -1;
+
+	if (pid < 0)
+		return -1;
+	snprintf(err_path, sizeof(err_path), "%s/%s.err", tmpdir, tag);
 	for (i = 0; i < timeout_s * 20; i++) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
@@ -159,6 +180,12 @@ static int run(char *const argv[], const char *out_path, const char *tag,
 	return code;
 }
 
+static int run(char *const argv[], const char *out_path, const char *tag,
+	       int timeout_s)
+{
+	return finish(start(argv, out_path, tag), tag, timeout_s);
+}
+
 /* ------------------------------------------------------------------ */
 /* The JSON report: ground truth for the page's figures                */
 /* ------------------------------------------------------------------ */
@@ -168,6 +195,7 @@ static int run(char *const argv[], const char *out_path, const char *tag,
 struct jsite {
 	char name[256]; /* first frame with a function */
 	char verdict[16];
+	uint64_t live; /* in the section's unit: bytes, goroutines... */
 	size_t nr_series;
 };
 
@@ -184,19 +212,39 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool load_json(const char *path, struct jreport *jr)
+/*
+ * Where each page section's sites are in the JSON report, and which
+ * member holds their live amount.  data-index on the page is the index
+ * in this array.
+ */
+struct jsection {
+	const char *id; /* the page's data-section */
+	const char *object, *array, *live;
+	bool charts; /* sites have series, so charts */
+};
+
+static const struct jsection jsections[] = {
+	{ "alloc", "allocations", "sites", "live_bytes", true },
+	{ "goroutine", "goroutines", "sites", "live", true },
+	{ "goheap", "go_heap", "sites", "inuse_bytes", false },
+	{ "thread", "threads", "sites", "live", true },
+	{ "socket", "sockets", "sites", "open", true },
+	{ "fd", "sockets", "fd_kinds", "open", false },
+};
+
+/* The section's sites of the report at root; false if it has none. */
+static bool load_section(struct json_object *root, const struct jsection *sec,
+			 struct jreport *jr)
 {
-	struct json_object *root = json_object_from_file(path), *alloc, *sites;
+	struct json_object *obj, *sites;
 	double *ts = NULL;
 	size_t i, k, nr_ts = 0;
 
 	memset(jr, 0, sizeof(*jr));
-	if (!root || !json_object_object_get_ex(root, "allocations", &alloc) ||
-	    !json_object_object_get_ex(alloc, "sites", &sites)) {
-		fail("%s: not a leakwatch JSON report", path);
-		json_object_put(root);
+	if (!json_object_object_get_ex(root, sec->object, &obj) ||
+	    !json_object_object_get_ex(obj, sec->array, &sites) ||
+	    !json_object_is_type(sites, json_type_array))
 		return false;
-	}
 	for (i = 0; i < json_object_array_length(sites) && i < MAX_SITES;
 	     i++) {
 		struct json_object *s = json_object_array_get_idx(sites, i);
@@ -206,6 +254,8 @@ static bool load_json(const char *path, struct jreport *jr)
 		if (json_object_object_get_ex(s, "verdict", &v))
 			snprintf(js->verdict, sizeof(js->verdict), "%s",
 				 json_object_get_string(v));
+		if (json_object_object_get_ex(s, sec->live, &v))
+			js->live = json_object_get_uint64(v);
 		if (json_object_object_get_ex(s, "stack", &stack))
 			for (k = 0; k < json_object_array_length(stack); k++) {
 				struct json_object *fr, *fn;
@@ -240,8 +290,18 @@ static bool load_json(const char *path, struct jreport *jr)
 				jr->nr_instants++;
 	}
 	free(ts);
-	json_object_put(root);
 	return true;
+}
+
+static bool load_json(const char *path, struct jreport *jr)
+{
+	struct json_object *root = json_object_from_file(path);
+	bool ok = root && load_section(root, &jsections[0], jr);
+
+	if (!ok)
+		fail("%s: not a leakwatch JSON report", path);
+	json_object_put(root);
+	return ok;
 }
 
 static const struct jsite *jsite(const struct jreport *jr, const char *name)
@@ -336,21 +396,24 @@ static void check_row(const char *doc, const char *what, const char *name,
 }
 
 /* The flame graph has a visible frame named name. */
-static void check_flame(const char *doc, const char *what, const char *name)
+static void check_flame(const char *doc, const char *what,
+			const char *section, const char *name)
 {
 	char needle[300], width[32];
-	char *svg = element_around(doc, " id=\"flame-alloc\"", "svg");
-	char *g, *rect;
+	char *svg, *g, *rect;
 
+	snprintf(needle, sizeof(needle), " id=\"flame-%s\"", section);
+	svg = element_around(doc, needle, "svg");
 	if (!svg) {
-		fail("%s: no flame graph", what);
+		fail("%s: no %s flame graph", what, section);
 		return;
 	}
 	snprintf(needle, sizeof(needle), " data-n=\"%s\"", name);
 	g = element_around(svg, needle, "g");
 	rect = g ? strstr(g, "<rect ") : NULL;
 	if (!rect)
-		fail("%s: flame graph has no frame for %s", what, name);
+		fail("%s: %s flame graph has no frame for %s", what, section,
+		     name);
 	else if (!attr(rect, "width", width, sizeof(width)) ||
 		 strtod(width, NULL) < 1)
 		fail("%s: frame %s is not visible (width \"%s\")", what, name,
@@ -367,13 +430,16 @@ static void check_flame(const char *doc, const char *what, const char *name)
  * vertex per point of the JSON series (the total: per distinct instant).
  */
 static void check_charts(const char *doc, const char *what,
-			 const struct jreport *jr)
+			 const char *section, const struct jreport *jr)
 {
 	size_t want = 1 + (jr->nr_sites < TOP_SITES ? jr->nr_sites : TOP_SITES);
 	size_t seen = 0, seen_total = 0;
 	const char *p = doc;
+	char needle[96];
 
-	while ((p = strstr(p, "<svg class=\"chart\""))) {
+	snprintf(needle, sizeof(needle),
+		 "<svg class=\"chart\" data-section=\"%s\"", section);
+	while ((p = strstr(p, needle))) {
 		char site[16], pts[65536];
 		const char *pl = strstr(p, "<polyline ");
 		const char *end = strstr(p, "</svg>");
@@ -382,8 +448,8 @@ static void check_charts(const char *doc, const char *what,
 		seen++;
 		if (!attr(p, "data-site", site, sizeof(site)) || !pl || !end ||
 		    pl > end || !attr(pl, "points", pts, sizeof(pts))) {
-			fail("%s: chart %zu without data-site or polyline",
-			     what, seen);
+			fail("%s: %s chart %zu without data-site or polyline",
+			     what, section, seen);
 			p++;
 			continue;
 		}
@@ -394,19 +460,19 @@ static void check_charts(const char *doc, const char *what,
 		} else if ((size_t)atoi(site) < jr->nr_sites) {
 			expect = jr->sites[atoi(site)].nr_series;
 		} else {
-			fail("%s: chart of site %s not in the JSON", what,
-			     site);
+			fail("%s: %s chart of site %s not in the JSON", what,
+			     section, site);
 			p++;
 			continue;
 		}
 		if (n != expect || expect < 2)
-			fail("%s: chart %s has %zu points, the JSON %zu", what,
-			     site, n, expect);
+			fail("%s: %s chart %s has %zu points, the JSON %zu",
+			     what, section, site, n, expect);
 		p++;
 	}
 	if (seen != want || seen_total != 1)
-		fail("%s: %zu charts (%zu totals), want %zu (1)", what, seen,
-		     seen_total, want);
+		fail("%s: %zu %s charts (%zu totals), want %zu (1)", what,
+		     seen, section, seen_total, want);
 }
 
 /* No network: no URL, no external resource of any kind. */
@@ -703,8 +769,8 @@ static void test_demo(void)
 			check_row(raw, "raw", jr.sites[i].name,
 				  jr.sites[i].verdict,
 				  !strcmp(jr.sites[i].verdict, "leak"));
-	check_flame(raw, "raw", "record_audit_entry");
-	check_charts(raw, "raw", &jr);
+	check_flame(raw, "raw", "alloc", "record_audit_entry");
+	check_charts(raw, "raw", "alloc", &jr);
 
 	/* The DOM after the page's script ran in Chromium. */
 	snprintf(profile_arg, sizeof(profile_arg),
@@ -731,8 +797,8 @@ static void test_demo(void)
 			if ((js = jsite(&jr, stable[i])))
 				check_row(dom, "dom", stable[i], js->verdict,
 					  false);
-		check_flame(dom, "dom", "record_audit_entry");
-		check_charts(dom, "dom", &jr);
+		check_flame(dom, "dom", "alloc", "record_audit_entry");
+		check_charts(dom, "dom", "alloc", &jr);
 		/* The script added its hover marker to every chart. */
 		if (count_str(dom, "class=\"mark\"") !=
 		    count_str(dom, "<svg class=\"chart\""))
@@ -791,6 +857,544 @@ static void test_demo(void)
 	free(raw);
 }
 
+/* ------------------------------------------------------------------ */
+/* The other families: goroutines, Go heap, threads, sockets, fds     */
+/* ------------------------------------------------------------------ */
+
+#define FAMILY_WINDOW_S "10"
+#define GO_DRIVE_S "8" /* the Go fixture's driver, inside the window */
+#define GO_DRIVE_RATE "5"
+
+/* What the workload's ground truth says of one site. */
+struct expect {
+	const char *section;
+	const char *name; /* data-site */
+	uint64_t live; /* UINT64_MAX: only "as in the JSON" */
+	bool leak;
+};
+
+/* The verdict table row of the site of section named name (the first of
+ * that name, in JSON order), or NULL. */
+static char *find_row(const char *doc, const char *section, const char *name,
+		      size_t nr_sites)
+{
+	char needle[128], site[256];
+	size_t i;
+
+	for (i = 0; i < nr_sites; i++) {
+		char *tr;
+
+		snprintf(needle, sizeof(needle),
+			 " data-section=\"%s\" data-index=\"%zu\" ", section,
+			 i);
+		tr = element_around(doc, needle, "tr");
+		if (tr && attr(tr, "data-site", site, sizeof(site)) &&
+		    !strcmp(site, name))
+			return tr;
+		free(tr);
+	}
+	return NULL;
+}
+
+/* A boolean member of the JSON's obj; dflt when missing. */
+static bool jbool(struct json_object *root, const char *obj, const char *key,
+		  bool dflt)
+{
+	struct json_object *o, *v;
+
+	if (!json_object_object_get_ex(root, obj, &o) ||
+	    !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_boolean))
+		return dflt;
+	return json_object_get_boolean(v);
+}
+
+/*
+ * Whether the page has a section for sec: the family is in the JSON (not
+ * null), was traced (allocations.probed, go_heap.available), and the
+ * descriptor kinds only when some are open.
+ */
+static bool page_has(struct json_object *root, const struct jsection *sec,
+		     struct jreport *jr)
+{
+	if (!load_section(root, sec, jr))
+		return false;
+	if (!strcmp(sec->id, "alloc"))
+		return jbool(root, "allocations", "probed", true);
+	if (!strcmp(sec->id, "goheap"))
+		return jbool(root, "go_heap", "available", false);
+	if (!strcmp(sec->id, "fd"))
+		return jr->nr_sites > 0;
+	return true;
+}
+
+/*
+ * Every site of every section the JSON has, on the page: its row says the
+ * JSON's verdict and live amount, LEAK exactly for leaks; the section has
+ * one chart per top site plus the total when its sites have series, and
+ * none when they do not.
+ */
+static void check_sections(const char *doc, const char *what,
+			   struct json_object *root, const char *want_sections)
+{
+	struct jreport jr;
+	size_t s, i;
+
+	for (s = 0; s < sizeof(jsections) / sizeof(jsections[0]); s++) {
+		const struct jsection *sec = &jsections[s];
+		char needle[128], live[32], v[16];
+		bool present = page_has(root, sec, &jr);
+
+		snprintf(needle, sizeof(needle), "<section class=\"family\" "
+			 "id=\"sec-%s\">", sec->id);
+		if (present != !!strstr(doc, needle))
+			fail("%s: section %s: %zu sites in the JSON, %s on "
+			     "the page",
+			     what, sec->id, jr.nr_sites,
+			     strstr(doc, needle) ? "shown" : "not shown");
+		if (!present && strstr(want_sections, sec->id))
+			fail("%s: no %s section, want %s", what, sec->id,
+			     want_sections);
+		if (!present || !jr.nr_sites)
+			continue;
+		for (i = 0; i < jr.nr_sites; i++) {
+			const struct jsite *js = &jr.sites[i];
+			char *tr;
+
+			snprintf(needle, sizeof(needle),
+				 " data-section=\"%s\" data-index=\"%zu\" ",
+				 sec->id, i);
+			tr = element_around(doc, needle, "tr");
+			if (!tr) {
+				fail("%s: no row for %s site %zu", what,
+				     sec->id, i);
+				continue;
+			}
+			if (!attr(tr, "data-verdict", v, sizeof(v)) ||
+			    strcmp(v, js->verdict))
+				fail("%s: %s site %zu is \"%s\", the JSON "
+				     "\"%s\"",
+				     what, sec->id, i, v, js->verdict);
+			if (!attr(tr, "data-live", live, sizeof(live)) ||
+			    strtoull(live, NULL, 10) != js->live)
+				fail("%s: %s site %zu: live %s, the JSON %" PRIu64,
+				     what, sec->id, i, live, js->live);
+			if (!strcmp(js->verdict, "leak") !=
+			    !!strstr(tr, ">LEAK</span>"))
+				fail("%s: %s site %zu: LEAK tag is wrong", what,
+				     sec->id, i);
+			free(tr);
+		}
+		if (sec->charts) {
+			check_charts(doc, what, sec->id, &jr);
+		} else {
+			snprintf(needle, sizeof(needle),
+				 "<svg class=\"chart\" data-section=\"%s\"",
+				 sec->id);
+			if (strstr(doc, needle))
+				fail("%s: charts for %s, which has no series",
+				     what, sec->id);
+		}
+	}
+}
+
+/* The ground truth of the workload, on the page. */
+static void check_expected(const char *doc, const char *what,
+			   struct json_object *root,
+			   const struct expect *ex, size_t nr)
+{
+	struct jreport jr;
+	size_t i, s;
+
+	for (i = 0; i < nr; i++) {
+		char live[32], v[16];
+		char *tr = NULL;
+
+		for (s = 0; s < sizeof(jsections) / sizeof(jsections[0]); s++)
+			if (!strcmp(jsections[s].id, ex[i].section) &&
+			    load_section(root, &jsections[s], &jr))
+				tr = find_row(doc, ex[i].section, ex[i].name,
+					      jr.nr_sites);
+		if (!tr) {
+			fail("%s: no %s row for %s", what, ex[i].section,
+			     ex[i].name);
+			continue;
+		}
+		attr(tr, "data-live", live, sizeof(live));
+		attr(tr, "data-verdict", v, sizeof(v));
+		if (ex[i].live != UINT64_MAX &&
+		    strtoull(live, NULL, 10) != ex[i].live)
+			fail("%s: %s %s: live %s, want %" PRIu64, what,
+			     ex[i].section, ex[i].name, live, ex[i].live);
+		if (ex[i].leak != !strcmp(v, "leak") ||
+		    ex[i].leak != !!strstr(tr, ">LEAK</span>"))
+			fail("%s: %s %s: verdict \"%s\", want %s", what,
+			     ex[i].section, ex[i].name, v,
+			     ex[i].leak ? "leak" : "not leak");
+		free(tr);
+	}
+}
+
+/* No two elements share an id (flame-X, charts-X... per section). */
+static void check_unique_ids(const char *doc, const char *what)
+{
+	const char *p = doc, *q;
+	size_t n = 0, i, j, dups = 0;
+	char **ids = NULL;
+
+	while ((p = strstr(p, " id=\""))) {
+		char **nids;
+
+		p += 5;
+		q = strchr(p, '"');
+		if (!q)
+			break;
+		nids = realloc(ids, (n + 1) * sizeof(*ids));
+		if (!nids)
+			break;
+		ids = nids;
+		ids[n++] = strndup(p, q - p);
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (ids[i] && ids[j] && !strcmp(ids[i], ids[j]) &&
+			    !dups++)
+				fail("%s: id \"%s\" used twice", what, ids[i]);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+static char *chrome_dom(const char *chrome, const char *html,
+			const char *tag)
+{
+	char url[PATH_MAX + 8], profile[PATH_MAX + 32], out[PATH_MAX];
+	char *dom;
+	int rc;
+
+	snprintf(url, sizeof(url), "file://%s", html);
+	snprintf(profile, sizeof(profile), "--user-data-dir=%s/chrome-%s",
+		 tmpdir, tag);
+	snprintf(out, sizeof(out), "%s/%s.dom.html", tmpdir, tag);
+	{
+		char *argv[] = { (char *)chrome, "--headless", "--no-sandbox",
+				 "--disable-gpu", "--disable-quic",
+				 "--no-first-run",
+				 "--disable-background-networking",
+				 "--disable-component-update",
+				 "--disable-sync", profile,
+				 "--dump-dom", url, NULL };
+
+		rc = run(argv, out, tag, CHROME_TIMEOUT_S);
+	}
+	dom = read_file(out, NULL);
+	if (rc || !dom || !*dom) {
+		fail("%s: chromium --dump-dom exited %d, no DOM", tag, rc);
+		free(dom);
+		return NULL;
+	}
+	return dom;
+}
+
+static void chrome_shot(const char *chrome, const char *html,
+			const char *tag)
+{
+	char url[PATH_MAX + 8], profile[PATH_MAX + 32], png[PATH_MAX];
+	char shot[PATH_MAX + 16], size[64], t[64];
+	int rc;
+
+	snprintf(url, sizeof(url), "file://%s", html);
+	snprintf(t, sizeof(t), "%s-shot", tag);
+	snprintf(profile, sizeof(profile), "--user-data-dir=%s/chrome-%s",
+		 tmpdir, t);
+	snprintf(png, sizeof(png), "%s/%s.png", tmpdir, tag);
+	snprintf(shot, sizeof(shot), "--screenshot=%s", png);
+	snprintf(size, sizeof(size), "--window-size=%d,%d", SHOT_W, SHOT_H);
+	{
+		char *argv[] = { (char *)chrome, "--headless", "--no-sandbox",
+				 "--disable-gpu", "--disable-quic",
+				 "--no-first-run",
+				 "--disable-background-networking",
+				 "--disable-component-update",
+				 "--disable-sync",
+				 "--force-device-scale-factor=1",
+				 "--hide-scrollbars", profile, shot, size,
+				 url, NULL };
+
+		rc = run(argv, NULL, t, CHROME_TIMEOUT_S);
+	}
+	if (rc)
+		fail("%s: chromium --screenshot exited %d", tag, rc);
+	else
+		check_png(png);
+}
+
+/*
+ * The page of one run, raw and as Chromium's DOM and screenshot: every
+ * section the JSON has, the ground truth ex[], and a flame graph with the
+ * leak's frame flame_frame in section flame_sec.
+ */
+static void check_family_page(const char *chrome, const char *tag,
+			      const char *json, const char *html,
+			      const char *want_sections,
+			      const struct expect *ex, size_t nr,
+			      const char *flame_sec, const char *flame_frame)
+{
+	struct json_object *root = json_object_from_file(json);
+	char *raw = read_file(html, NULL), *dom = NULL;
+	char what[64];
+
+	if (!root || !raw) {
+		fail("%s: no JSON or HTML report", tag);
+		goto out;
+	}
+	/* The ground truth holds in the JSON itself. */
+	snprintf(what, sizeof(what), "%s raw", tag);
+	check_offline(raw);
+	if (!strstr(raw, "<table") || !strstr(raw, "<svg") ||
+	    strstr(raw, "<table") > strstr(raw, "<svg"))
+		fail("%s: the verdict table does not come first", what);
+	check_sections(raw, what, root, want_sections);
+	check_expected(raw, what, root, ex, nr);
+	check_flame(raw, what, flame_sec, flame_frame);
+	check_unique_ids(raw, what);
+
+	dom = chrome_dom(chrome, html, tag);
+	if (dom) {
+		snprintf(what, sizeof(what), "%s dom", tag);
+		if (!strstr(dom, "<html lang=\"en\" data-js=\"ready\">"))
+			fail("%s: the page's script did not run to its end",
+			     what);
+		check_sections(dom, what, root, want_sections);
+		check_expected(dom, what, root, ex, nr);
+		check_flame(dom, what, flame_sec, flame_frame);
+		if (count_str(dom, "class=\"mark\"") !=
+		    count_str(dom, "<svg class=\"chart\""))
+			fail("%s: charts without the hover marker", what);
+		fprintf(stderr, "%s: %zu charts, %zu flame graphs, %zu rows\n",
+			tag, count_str(dom, "<svg class=\"chart\""),
+			count_str(dom, "<svg class=\"flame\""),
+			count_str(dom, "<tr class=\"site "));
+	}
+	chrome_shot(chrome, html, tag);
+out:
+	free(dom);
+	free(raw);
+	json_object_put(root);
+}
+
+/* tests/workloads/thread_workload.c: 30 leaked threads, a pool of 4. */
+static void test_threads(const char *lw, const char *chrome)
+{
+	static const struct expect ex[] = {
+		{ "thread", "leak_spawn", 30, true },
+		{ "thread", "pool_start", 4, false },
+	};
+	const char *wl = env_path("LW_THREAD_WORKLOAD");
+	char json[PATH_MAX], html[PATH_MAX];
+
+	if (!wl)
+		return;
+	snprintf(json, sizeof(json), "%s/threads.json", tmpdir);
+	snprintf(html, sizeof(html), "%s/threads.html", tmpdir);
+	{
+		char *argv[] = { (char *)lw, "diagnose", "-d", FAMILY_WINDOW_S,
+				 "--json", json, "--html", html, "--",
+				 (char *)wl, "--leak", "30", "--pool", "4",
+				 "--interval-ms", "200", NULL };
+
+		if (run(argv, NULL, "lw-threads", 10 + LW_TIMEOUT_S)) {
+			fail("leakwatch on thread_workload failed");
+			return;
+		}
+	}
+	check_family_page(chrome, "threads", json, html,
+			  "alloc thread", ex, sizeof(ex) / sizeof(ex[0]),
+			  "thread", "leak_spawn");
+}
+
+/* tests/workloads/sock_workload.c: ground truth in sock_workload.h. */
+static void test_sockets(const char *lw, const char *chrome)
+{
+	static const struct expect ex[] = {
+		{ "socket", "forgetful_connect", 20, true },
+		{ "socket", "accept_and_keep", 20, true },
+		{ "socket", "open_pool", 3, false },
+		{ "socket", "make_udp", 1, false },
+		{ "socket", "make_pair", 2, false },
+		{ "socket", "make_listener", 1, false },
+		{ "fd", "eventfd", 20, true },
+		{ "fd", "pipe", UINT64_MAX, false },
+	};
+	const char *wl = env_path("LW_SOCK_WORKLOAD");
+	char json[PATH_MAX], html[PATH_MAX];
+
+	if (!wl)
+		return;
+	snprintf(json, sizeof(json), "%s/sockets.json", tmpdir);
+	snprintf(html, sizeof(html), "%s/sockets.html", tmpdir);
+	{
+		char *argv[] = { (char *)lw, "diagnose", "-d", FAMILY_WINDOW_S,
+				 "--json", json, "--html", html, "--",
+				 (char *)wl, NULL };
+
+		if (run(argv, NULL, "lw-sockets", 10 + LW_TIMEOUT_S)) {
+			fail("leakwatch on sock_workload failed");
+			return;
+		}
+	}
+	check_family_page(chrome, "sockets", json, html,
+			  "alloc thread socket fd", ex,
+			  sizeof(ex) / sizeof(ex[0]), "socket",
+			  "forgetful_connect");
+}
+
+static bool wait_path(const char *path, pid_t pid, const char *tag)
+{
+	int i;
+
+	for (i = 0; i < 30 * 20; i++) {
+		if (!access(path, F_OK))
+			return true;
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			fail("%s: exited before writing %s", tag, path);
+			return false;
+		}
+		usleep(50000);
+	}
+	fail("%s: no %s after 30 s", tag, path);
+	return false;
+}
+
+/*
+ * The live goroutines of the four leak workers of tests/go/leaky: one per
+ * driver round each, so all equal and not zero (docs/testing.md).
+ */
+static void check_go_rounds(const char *json)
+{
+	static const char *const workers[] = {
+		"main.chanLeakWorker", "main.ctxLeakWorker",
+		"main.tickerLeakWorker", "main.sseStream"
+	};
+	struct json_object *root = json_object_from_file(json);
+	uint64_t first = 0;
+	struct jreport jr;
+	size_t i, k;
+
+	if (!root || !load_section(root, &jsections[1], &jr)) {
+		fail("go: no goroutines in the JSON");
+		json_object_put(root);
+		return;
+	}
+	for (i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
+		struct json_object *sites, *s, *v;
+		uint64_t live = 0;
+
+		json_object_object_get_ex(root, "goroutines", &v);
+		json_object_object_get_ex(v, "sites", &sites);
+		for (k = 0; k < json_object_array_length(sites); k++) {
+			s = json_object_array_get_idx(sites, k);
+			if (json_object_object_get_ex(s, "start_function",
+						      &v) &&
+			    !strcmp(json_object_get_string(v) ?: "",
+				    workers[i]) &&
+			    json_object_object_get_ex(s, "live", &v))
+				live += json_object_get_uint64(v);
+		}
+		if (!i)
+			first = live;
+		if (!live || live != first)
+			fail("go: %s has %" PRIu64 " live goroutines, %s has "
+			     "%" PRIu64 ": not one per round each",
+			     workers[i], live, workers[0], first);
+	}
+	fprintf(stderr, "go: %" PRIu64 " rounds\n", first);
+	json_object_put(root);
+}
+
+/* tests/go/leaky, newest toolchain: goroutine leaks, a pool of 8. */
+static void test_go(const char *lw, const char *chrome)
+{
+	static const struct expect ex[] = {
+		{ "goroutine", "main.chanLeakWorker", UINT64_MAX, true },
+		{ "goroutine", "main.ctxLeakWorker", UINT64_MAX, true },
+		{ "goroutine", "main.tickerLeakWorker", UINT64_MAX, true },
+		{ "goroutine", "main.sseStream", UINT64_MAX, true },
+		{ "goroutine", "main.poolWorker", 8, false },
+	};
+	const char *fx_exe = env_path("LW_GO_LEAKY");
+	char json[PATH_MAX], html[PATH_MAX], port[PATH_MAX], ready[PATH_MAX];
+	char pid_s[16];
+	pid_t fx, lwp;
+	char *raw;
+
+	if (!fx_exe)
+		return;
+	snprintf(json, sizeof(json), "%s/go.json", tmpdir);
+	snprintf(html, sizeof(html), "%s/go.html", tmpdir);
+	snprintf(port, sizeof(port), "%s/go.port", tmpdir);
+	snprintf(ready, sizeof(ready), "%s/go.ready", tmpdir);
+	{
+		/* -wait: the driver starts on SIGUSR1, once traced. */
+		char *argv[] = { (char *)fx_exe, "-port-file", port,
+				 "-drive", GO_DRIVE_S, "-rate", GO_DRIVE_RATE,
+				 "-wait", NULL };
+
+		fx = start(argv, NULL, "go-fixture");
+	}
+	if (fx < 0 || !wait_path(port, fx, "go-fixture"))
+		goto out_fx;
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)fx);
+	{
+		char *argv[] = { (char *)lw, "diagnose", "-p", pid_s, "-d",
+				 FAMILY_WINDOW_S, "--json", json, "--html",
+				 html, "--ready-file", ready, NULL };
+
+		lwp = start(argv, NULL, "lw-go");
+	}
+	if (lwp < 0 || !wait_path(ready, lwp, "lw-go")) {
+		if (lwp > 0)
+			finish(lwp, "lw-go", 1);
+		goto out_fx;
+	}
+	kill(fx, SIGUSR1);
+	if (finish(lwp, "lw-go", 10 + LW_TIMEOUT_S)) {
+		fail("leakwatch on the Go fixture failed");
+		goto out_fx;
+	}
+	check_go_rounds(json);
+	check_family_page(chrome, "go", json, html,
+			  "goroutine goheap thread socket fd", ex,
+			  sizeof(ex) / sizeof(ex[0]), "goroutine",
+			  "main.chanLeakWorker");
+	/* A pure Go binary: the allocations say why they are empty, and the
+	 * Go heap sits beside RSS. */
+	raw = read_file(html, NULL);
+	if (!raw || !strstr(raw, "id=\"absent-alloc\">Heap allocations: "
+				 "not traced"))
+		fail("go: no note on the untraced allocations");
+	if (!raw || !strstr(raw, "<table class=\"facts\" id=\"goheap-vs-rss\">"))
+		fail("go: no Go heap beside RSS table");
+	free(raw);
+out_fx:
+	if (fx > 0) {
+		kill(-fx, SIGKILL);
+		waitpid(fx, NULL, 0);
+	}
+}
+
+static void test_families(void)
+{
+	const char *lw = env_path("LW_LEAKWATCH");
+	const char *chrome = env_path("LW_CHROMIUM");
+
+	if (!lw || !chrome)
+		return;
+	test_threads(lw, chrome);
+	test_sockets(lw, chrome);
+	test_go(lw, chrome);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -802,8 +1406,9 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 || strcmp(argv[1], "demo")) {
-		fprintf(stderr, "usage: %s demo\n", argv[0]);
+	if (argc != 2 ||
+	    (strcmp(argv[1], "demo") && strcmp(argv[1], "families"))) {
+		fprintf(stderr, "usage: %s demo|families\n", argv[0]);
 		return 2;
 	}
 	if (geteuid()) {
@@ -815,7 +1420,10 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	test_demo();
+	if (!strcmp(argv[1], "demo"))
+		test_demo();
+	else
+		test_families();
 	if (failures) {
 		fprintf(stderr, "%d failure%s; files kept in %s\n", failures,
 			failures == 1 ? "" : "s", tmpdir);
