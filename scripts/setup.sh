@@ -15,6 +15,8 @@ pkgs=(
 	golang-go
 	# headless Chromium renders the --html report in the tests
 	chromium
+	# promtool checks and unit-tests deploy/prometheus/alerts.yml
+	prometheus
 )
 
 missing=()
