@@ -32,6 +32,7 @@ enum {
 	OPT_HTML,
 	OPT_NO_THREADS,
 	OPT_NO_SOCKETS,
+	OPT_GOROUTINE_PROBES,
 };
 
 #define MAX_CMD_ENV 64
@@ -106,6 +107,9 @@ static const struct argp_option opts[] = {
 	  "Do not trace thread creation and exit (no threads section)", 0 },
 	{ "no-sockets", OPT_NO_SOCKETS, NULL, 0,
 	  "Do not trace sockets and descriptors (no sockets section)", 0 },
+	{ "goroutine-probes", OPT_GOROUTINE_PROBES, NULL, 0,
+	  "Go: count every goroutine born and dying with uprobes (exact; costs the target ~10 us per goroutine)",
+	  0 },
 	{ "env", OPT_ENV, "VAR=VALUE", 0,
 	  "Set VAR in the environment of CMD only, e.g. LD_PRELOAD=libjemalloc.so.2 (repeatable)",
 	  0 },
@@ -240,6 +244,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_SOCKETS:
 		env.s.no_sockets = true;
+		break;
+	case OPT_GOROUTINE_PROBES:
+		env.s.goroutine_probes = true;
 		break;
 	case OPT_ENV:
 		if (!strchr(arg, '=') || arg[0] == '=')

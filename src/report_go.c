@@ -100,6 +100,21 @@ static int gsite_to_json(struct json_object *sites, const struct lw_go_site *s)
 	return 0;
 }
 
+/* "probes": what --goroutine-probes probed and counted, or null. */
+static int probes_to_json(struct json_object *o, const struct lw_go_report *r)
+{
+	struct json_object *p;
+
+	if (!r->mode || strcmp(r->mode, "probes"))
+		return lw_json_add(o, "probes", NULL);
+	return lw_json_add_child(o, "probes", json_object_new_object(), &p) ||
+	       lw_json_add_str(p, "death_function", r->probe_death_func) ||
+	       lw_json_add_u64(p, "newproc1_rets", r->probe_rets) ||
+	       lw_json_add_u64(p, "births", r->probe_births) ||
+	       lw_json_add_u64(p, "deaths", r->probe_deaths) ||
+	       lw_json_add_u64(p, "lost", r->probe_lost);
+}
+
 static int goroutines_to_json(struct json_object *root,
 			      const struct lw_go_report *r)
 {
@@ -122,6 +137,8 @@ static int goroutines_to_json(struct json_object *root,
 	    lw_json_add_double(o, "snapshot_ms", r->snapshot_ms) ||
 	    lw_json_add_double(o, "goroutines_per_s", r->goroutines_per_s) ||
 	    lw_json_add_double(o, "interval_s", r->interval_s) ||
+	    lw_json_add_str(o, "mode", r->mode ? r->mode : "snapshot") ||
+	    probes_to_json(o, r) ||
 	    lw_json_add_child(o, "verdicts", json_object_new_object(), &v) ||
 	    lw_json_add_u64(v, "leak", nr[LW_VERDICT_LEAK]) ||
 	    lw_json_add_u64(v, "growing", nr[LW_VERDICT_GROWING]) ||
@@ -318,6 +335,14 @@ static void print_goroutines(const struct lw_text *t,
 			lw_fmt_count(r->leaked_by_runtime, n2, sizeof(n2)),
 			lw_col(t, LW_C_RESET));
 	fprintf(t->f, "\n");
+	if (r->mode && !strcmp(r->mode, "probes"))
+		fprintf(t->f,
+			"  exact mode (--goroutine-probes): %s born, %s died "
+			"in the window, %s record%s lost\n",
+			lw_fmt_count(r->probe_births, n, sizeof(n)),
+			lw_fmt_count(r->probe_deaths, n2, sizeof(n2)),
+			lw_fmt_count(r->probe_lost, d, sizeof(d)),
+			lw_plural(r->probe_lost));
 	if (t->verbose)
 		fprintf(t->f,
 			"  %s snapshot%s, %.2f ms each (%.0f goroutines/s), "

@@ -26,6 +26,7 @@
 #include "alloc.h"
 #include "fd.h"
 #include "go/gocollect.h"
+#include "go/goprobes.h"
 #include "launch.h"
 #include "ledger.h"
 #include "log.h"
@@ -50,6 +51,7 @@ struct session {
 	struct lw_fd_probe *sockets; /* NULL with --no-sockets */
 	struct lw_symbolizer *sym;
 	struct lw_gocollect *go; /* NULL: not a Go target */
+	struct lw_goprobes *goprobes; /* --goroutine-probes, else NULL */
 	bool alloc_unprobed; /* Go without an allocator to probe */
 	pid_t pid;
 	bool launched; /* we started the target */
@@ -387,6 +389,12 @@ static int drain(struct session *s)
 			strerror(-n));
 		return n;
 	}
+	n = s->goprobes ? lw_goprobes__consume(s->goprobes) : 0;
+	if (n < 0) {
+		pr_warn("cannot keep up with goroutine events: %s\n",
+			strerror(-n));
+		return n;
+	}
 	return 0;
 }
 
@@ -583,6 +591,27 @@ static void open_sockets(struct session *s)
 	s->sockets = NULL;
 }
 
+/*
+ * --goroutine-probes: attached before the collector's first snapshot, so
+ * the snapshot seeds the census and the probes see every goroutine born
+ * after (docs/go.md).  Optional like the thread probes: on failure the
+ * snapshots alone run, and the report says mode "snapshot".
+ */
+static void open_goprobes(struct session *s)
+{
+	if (!s->o->goroutine_probes)
+		return;
+	if (!s->go) {
+		pr_warn("--goroutine-probes: PID %d is not a Go program we can read, ignoring\n",
+			s->pid);
+		return;
+	}
+	s->goprobes = lw_goprobes__new(s->go, 0);
+	if (!s->goprobes)
+		pr_warn("cannot probe the goroutines of PID %d: %s, reading snapshots only\n",
+			s->pid, strerror(errno));
+}
+
 int lw_session__run(const struct lw_session_opts *o)
 {
 	struct lw_alloc_probe_opts popts = { 0 };
@@ -668,6 +697,7 @@ int lw_session__run(const struct lw_session_opts *o)
 	}
 	open_threads(&s);
 	open_sockets(&s);
+	open_goprobes(&s);
 	err = setup_loop(&s);
 	if (err) {
 		pr_warn("cannot set up the event loop: %s\n", strerror(-err));
@@ -735,6 +765,8 @@ int lw_session__run(const struct lw_session_opts *o)
 		lw_alloc_probe__drops(s.probe, &s.drops);
 	lw_alloc_probe__free(s.probe);
 	s.probe = NULL;
+	lw_goprobes__free(s.goprobes);
+	s.goprobes = NULL;
 	stop_launched(&s);
 	if (!err) {
 		lw_ledger__sample(s.ledger, s.end_ns);
@@ -745,6 +777,7 @@ int lw_session__run(const struct lw_session_opts *o)
 	}
 
 out:
+	lw_goprobes__free(s.goprobes);
 	lw_alloc_probe__free(s.probe);
 	lw_task_probe__free(s.threads);
 	lw_fd_probe__free(s.sockets);

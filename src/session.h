@@ -36,6 +36,7 @@ struct lw_session_opts {
 	uint64_t sample_bytes; /* 0: exact; else sample one per N bytes */
 	bool no_threads; /* do not trace threads (--no-threads) */
 	bool no_sockets; /* do not trace descriptors (--no-sockets) */
+	bool goroutine_probes; /* Go: exact goroutine births and deaths */
 	struct lw_text_opts text;
 };
 

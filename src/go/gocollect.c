@@ -39,6 +39,11 @@ struct gsite {
 	uint64_t stack_goid;
 	uint64_t ips[MAX_GSTACK_FRAMES];
 	unsigned nr_ips;
+	/* --goroutine-probes: births and deaths seen by the probes in the
+	 * window, kept here too because the census forgets sites with no
+	 * live member, and a site of short-lived goroutines is one. */
+	uint64_t probe_births, probe_deaths;
+	bool reported; /* in the report being built */
 };
 
 /* A goroutine seen blocked: since when, as far as we can tell. */
@@ -75,6 +80,13 @@ struct lw_gocollect {
 	const char *heap_reason;
 	bool heap_available;
 	int64_t heap_rate;
+	/* --goroutine-probes (goprobes.h): drain before each snapshot. */
+	int (*drain)(void *ctx);
+	void *drain_ctx;
+	bool probes; /* the mode, kept after the probes are gone */
+	const char *probe_death_func;
+	unsigned probe_rets;
+	uint64_t probe_births, probe_deaths, probe_lost;
 };
 
 static uint64_t mix64(uint64_t x)
@@ -386,6 +398,17 @@ static void heap_sample(struct lw_gocollect *c, uint64_t now)
 	lw_series__append(&c->heap_total, SERIES_CAP, &pt);
 }
 
+/* Deliver the probes' pending records (exact mode); 0 or -ENOMEM. */
+static int drain_probes(struct lw_gocollect *c)
+{
+	int err;
+
+	if (!c->drain)
+		return 0;
+	err = c->drain(c->drain_ctx);
+	return err == -ENOMEM ? err : 0;
+}
+
 static int snapshot(struct lw_gocollect *c, uint64_t now)
 {
 	struct lw_point pt = {.t_s = secs(c, now)};
@@ -393,6 +416,11 @@ static int snapshot(struct lw_gocollect *c, uint64_t now)
 	size_t i;
 	int err;
 
+	/* With probes: their records first, so the census is current when
+	 * the read starts (see drain_probes()). */
+	err = drain_probes(c);
+	if (err)
+		return err;
 	err = lw_goreader__snapshot(c->r, &c->snap);
 	if (err == -ESRCH) {
 		c->gone = true;
@@ -435,6 +463,14 @@ static int snapshot(struct lw_gocollect *c, uint64_t now)
 			s->rep_blocked = blocked;
 		}
 	}
+	/* Again before the sweep: a goroutine the read missed because it
+	 * died has its death record in the ring by now (the probe runs at
+	 * the entry of gdestroy, before the g is marked dead), and one born
+	 * during the read is marked seen by its birth record.  The sweep
+	 * then only kills what the probes lost. */
+	err = drain_probes(c);
+	if (err)
+		return err;
 	(void)lw_census__sweep(c->census, now);
 	blocked_sweep(c);
 	lw_census__sample(c->census, now);
@@ -491,6 +527,68 @@ int lw_gocollect__tick(struct lw_gocollect *c, uint64_t now_ns, bool force)
 		c->interval_ns = MAX_INTERVAL_NS;
 	c->next_ns = now_ns + c->interval_ns;
 	return err;
+}
+
+const struct lw_goproc *lw_gocollect__proc(const struct lw_gocollect *c)
+{
+	return c->p;
+}
+
+void lw_gocollect__set_probes(struct lw_gocollect *c, int (*drain)(void *ctx),
+			      void *ctx, const char *death_func,
+			      unsigned nr_rets)
+{
+	c->drain = drain;
+	c->drain_ctx = ctx;
+	if (!drain)
+		return;
+	c->probes = true;
+	c->probe_death_func = death_func;
+	c->probe_rets = nr_rets;
+}
+
+int lw_gocollect__probe_birth(struct lw_gocollect *c, uint64_t goid,
+			      uint64_t gopc, uint64_t startpc, uint64_t ns)
+{
+	struct lw_goroutine g = { .goid = goid, .gopc = gopc,
+				  .startpc = startpc };
+	uint64_t key = site_key(gopc, startpc), site;
+	struct gsite *s;
+
+	if (!c->census)
+		return 0;
+	s = gsite_get(c, key, &g);
+	if (!s)
+		return -ENOMEM;
+	/* A snapshot that ran between the birth and this record counted it
+	 * already: seen() keeps that member (a birth would replace it, a
+	 * death and a birth too many) and marks it seen for a sweep to
+	 * come.  Goids are never reused, so a live goid is this one. */
+	if (!lw_census__lookup(c->census, goid, &site) && ns > c->t0_ns)
+		s->probe_births++;
+	return lw_census__seen(c->census, goid, key, ns);
+}
+
+void lw_gocollect__probe_death(struct lw_gocollect *c, uint64_t goid,
+			       uint64_t ns)
+{
+	struct gsite **slot;
+	uint64_t site;
+
+	if (!c->census || !lw_census__lookup(c->census, goid, &site))
+		return; /* born before we looked, or swept already */
+	slot = lw_hmap__get(c->gsites, site);
+	if (slot)
+		(*slot)->probe_deaths++;
+	(void)lw_census__death(c->census, goid, ns);
+}
+
+void lw_gocollect__probe_counts(struct lw_gocollect *c, uint64_t births,
+				uint64_t deaths, uint64_t lost)
+{
+	c->probe_births = births;
+	c->probe_deaths = deaths;
+	c->probe_lost = lost;
 }
 
 int lw_gocollect__start(struct lw_gocollect *c, uint64_t t0_ns)
@@ -647,10 +745,53 @@ static const char *logical_start(const struct lw_go_site *o, const char *fn)
 	return o->frames[i - 1].function;
 }
 
+/* One report site from the collector's record and the census'. */
+static int fill_site(const struct lw_gocollect *c, const struct gsite *s,
+		     const struct lw_census_site *cs, struct lw_go_site *o)
+{
+	struct lw_frame start;
+
+	o->census_verdict = cs->verdict;
+	o->live = cs->live;
+	o->verdict = lw_go_site_verdict(cs->verdict, cs->live, s->waiting);
+	o->growth_per_s = cs->growth_per_s;
+	o->gopc = s->gopc;
+	o->startpc = s->startpc;
+	if (s->gopc)
+		symbolize(c, s->gopc, true, &o->created_by);
+	if (s->startpc) {
+		symbolize(c, s->startpc, false, &start);
+		o->start_function = start.function;
+	}
+	if (cs->live) {
+		/* The last snapshot's states: of nobody, at an empty site. */
+		o->waiting = s->waiting;
+		o->runnable = s->runnable;
+		o->running = s->running;
+		o->syscall = s->syscall;
+		o->other = s->other;
+		o->leaked = s->leaked;
+		o->oldest_blocked_s = s->oldest_blocked_ns / 1e9;
+	}
+	o->oldest_age_s = cs->oldest_age_s;
+	o->has_unknown_births = cs->has_unknown_births;
+	o->births = cs->births;
+	o->deaths = cs->deaths;
+	o->segments = cs->segments;
+	o->segments_with_survivors = cs->segments_with_survivors;
+	o->series = cs->series;
+	o->nr_series = cs->nr_series;
+	o->frames = symbolize_stack(c, s->ips, s->nr_ips);
+	o->nr_frames = o->frames ? s->nr_ips : 0;
+	o->start_function = logical_start(o, o->start_function);
+	return cs->live ? fill_reasons(c, s, o) : 0;
+}
+
 static int report_goroutines(struct lw_gocollect *c, uint64_t now,
 			     struct lw_go_report *r)
 {
 	struct lw_census_site *cs = NULL;
+	struct lw_hmap_iter it;
 	size_t nr = 0, i;
 	int err;
 
@@ -672,57 +813,47 @@ static int report_goroutines(struct lw_gocollect *c, uint64_t now,
 	if (c->cost_ns_total)
 		r->goroutines_per_s = c->gs_read_total * 1e9 / c->cost_ns_total;
 	r->interval_s = c->interval_ns / 1e9;
+	r->mode = c->probes ? "probes" : "snapshot";
+	r->probe_death_func = c->probe_death_func;
+	r->probe_rets = c->probe_rets;
+	r->probe_births = c->probe_births;
+	r->probe_deaths = c->probe_deaths;
+	r->probe_lost = c->probe_lost;
 
 	err = lw_census__report(c->census, now, &cs, &nr);
 	if (err)
 		return err;
-	r->sites = calloc(nr ? nr : 1, sizeof(*r->sites));
+	/* Probes: also the sites whose goroutines all died, with the
+	 * births and deaths the probes counted (churn the snapshots miss). */
+	r->sites = calloc(nr + (c->probes ? lw_hmap__count(c->gsites) : 0) + 1,
+			  sizeof(*r->sites));
 	if (!r->sites) {
 		err = -ENOMEM;
 		goto out;
 	}
+	for (lw_hmap__iter_init(&it, c->gsites); lw_hmap__iter_next(&it);)
+		(*(struct gsite **)it.value)->reported = false;
 	for (i = 0; i < nr; i++) {
 		struct gsite **slot = lw_hmap__get(c->gsites, cs[i].site);
-		struct lw_go_site *o = &r->sites[r->nr_sites];
-		const struct gsite *s;
-		struct lw_frame start;
 
 		if (!slot)
 			continue;
-		s = *slot;
-		r->nr_sites++;
-		o->census_verdict = cs[i].verdict;
-		o->live = cs[i].live;
-		o->verdict = lw_go_site_verdict(cs[i].verdict, cs[i].live,
-						s->waiting);
-		o->growth_per_s = cs[i].growth_per_s;
-		o->gopc = s->gopc;
-		o->startpc = s->startpc;
-		if (s->gopc)
-			symbolize(c, s->gopc, true, &o->created_by);
-		if (s->startpc) {
-			symbolize(c, s->startpc, false, &start);
-			o->start_function = start.function;
-		}
-		o->waiting = s->waiting;
-		o->runnable = s->runnable;
-		o->running = s->running;
-		o->syscall = s->syscall;
-		o->other = s->other;
-		o->leaked = s->leaked;
-		o->oldest_blocked_s = s->oldest_blocked_ns / 1e9;
-		o->oldest_age_s = cs[i].oldest_age_s;
-		o->has_unknown_births = cs[i].has_unknown_births;
-		o->births = cs[i].births;
-		o->deaths = cs[i].deaths;
-		o->segments = cs[i].segments;
-		o->segments_with_survivors = cs[i].segments_with_survivors;
-		o->series = cs[i].series;
-		o->nr_series = cs[i].nr_series;
-		o->frames = symbolize_stack(c, s->ips, s->nr_ips);
-		o->nr_frames = o->frames ? s->nr_ips : 0;
-		o->start_function = logical_start(o, o->start_function);
-		err = fill_reasons(c, s, o);
+		(*slot)->reported = true;
+		err = fill_site(c, *slot, &cs[i], &r->sites[r->nr_sites++]);
+		if (err)
+			goto out;
+	}
+	for (lw_hmap__iter_init(&it, c->gsites);
+	     c->probes && lw_hmap__iter_next(&it);) {
+		struct gsite *gs = *(struct gsite **)it.value;
+		struct lw_census_site none = { .site = it.key,
+					       .verdict = LW_VERDICT_STABLE };
+
+		if (gs->reported || !(gs->probe_births || gs->probe_deaths))
+			continue;
+		none.births = gs->probe_births;
+		none.deaths = gs->probe_deaths;
+		err = fill_site(c, gs, &none, &r->sites[r->nr_sites++]);
 		if (err)
 			goto out;
 	}

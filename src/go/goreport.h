@@ -69,6 +69,13 @@ struct lw_go_report {
 	double snapshot_ms;	  /* mean cost of one snapshot */
 	double goroutines_per_s;  /* read speed */
 	double interval_s;	  /* snapshot period after back-off */
+	/* "snapshot", or "probes" (--goroutine-probes: births and deaths
+	 * between snapshots counted by uprobes). */
+	const char *mode;
+	const char *probe_death_func; /* probes: "runtime.gdestroy"... */
+	unsigned probe_rets;	      /* probes: RETs of newproc1 probed */
+	uint64_t probe_births, probe_deaths; /* probes: hits */
+	uint64_t probe_lost; /* probes: records lost (ring full, bad read) */
 	struct lw_go_site *sites; /* leak first, then live */
 	size_t nr_sites;
 

@@ -8,11 +8,13 @@
  * profile (/debug/pprof/goroutine?debug=1), both read over loopback after
  * the report.  Ground truth: docs/testing.md, "Go fixture".
  *
- *	test_go leaks FIXTURE TAG stripped|unstripped
- *	test_go stress FIXTURE TAG
+ *	test_go leaks FIXTURE TAG stripped|unstripped [probes]
+ *	test_go stress FIXTURE TAG [probes]
  *
- * TAG is the toolchain's version ("1.19").  leakwatch's path comes from
- * LW_LEAKWATCH.  Exits 77 when not root.
+ * TAG is the toolchain's version ("1.19").  probes: leakwatch runs with
+ * --goroutine-probes, and the births and deaths it counts are checked
+ * too (check_probes()).  leakwatch's path comes from LW_LEAKWATCH.  Exits
+ * 77 when not root.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -53,10 +55,13 @@
 #define LW_SLACK_S 60 /* leakwatch's own time beyond its window */
 #define STRESS_WORKERS 16
 #define STRESS_DEFAULT_S 20 /* LW_GO_STRESS_S overrides: 600 by hand */
+#define STRESS_PROBES_S 10  /* the same under --goroutine-probes */
+#define SHORT_PER_ROUND 4   /* main.shortWorker goroutines per round */
 #define HEAP_FUNC "main.heapLeakAlloc"
 
 static char tmpdir[256];
 static int failures;
+static bool probes; /* run leakwatch with --goroutine-probes */
 
 static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
@@ -902,6 +907,84 @@ static void check_pprof_files(struct json_object *root, const char *heap,
 	free(out);
 }
 
+/* Births and deaths per start function, over all its sites. */
+static void sum_churn(struct json_object *root, const char *func,
+		      uint64_t *births, uint64_t *deaths)
+{
+	struct json_object *sites = gsites(root);
+	size_t i, n = json_object_array_length(sites);
+
+	*births = *deaths = 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+
+		if (!streq(jstr(site, "start_function"), func))
+			continue;
+		*births += ju64(site, "births");
+		*deaths += ju64(site, "deaths");
+	}
+}
+
+/*
+ * --goroutine-probes: the mode is reported, nothing was lost, and the
+ * probes counted the churn the snapshots cannot see: every driver round
+ * started SHORT_PER_ROUND main.shortWorker goroutines that were gone
+ * milliseconds later, all inside the window (the driver starts when
+ * leakwatch is ready), so births and deaths are exactly that many and
+ * the site, empty at the end, is still reported.  Each leak pattern's
+ * goroutines were all born in the window too: births == live.
+ */
+static void check_probes(struct json_object *root, struct json_object *counts)
+{
+	struct json_object *g = jget(root, "goroutines");
+	struct json_object *pr = jget(g, "probes");
+	struct json_object *gs = jget(counts, "goroutines");
+	struct json_object *leaks = jget(counts, "leaks");
+	uint64_t rounds = ju64(counts, "rounds"), b, d;
+	size_t i, n = json_object_array_length(leaks);
+	char what[256];
+
+	if (!streq(jstr(g, "mode"), "probes"))
+		fail_diff("goroutines.mode", "probes",
+			  jstr(g, "mode") ?: "(null)");
+	if (!pr) {
+		fail_diff("goroutines.probes", "an object", "null");
+		return;
+	}
+	if (ju64(pr, "lost"))
+		fail_diff_u64("goroutines.probes.lost", 0, ju64(pr, "lost"));
+	if (!ju64(pr, "newproc1_rets"))
+		fail("goroutines.probes.newproc1_rets is 0");
+	fprintf(stderr, "probes: %s\n", json_object_to_json_string(pr));
+	if (ju64(pr, "births") < SHORT_PER_ROUND * rounds)
+		fail("goroutines.probes.births %" PRIu64 " < %" PRIu64,
+		     ju64(pr, "births"), SHORT_PER_ROUND * rounds);
+	sum_churn(root, "main.shortWorker", &b, &d);
+	if (b != SHORT_PER_ROUND * rounds)
+		fail_diff_u64("main.shortWorker: births (probes)",
+			      SHORT_PER_ROUND * rounds, b);
+	if (d != SHORT_PER_ROUND * rounds)
+		fail_diff_u64("main.shortWorker: deaths (probes)",
+			      SHORT_PER_ROUND * rounds, d);
+	for (i = 0; i < n; i++) {
+		const char *f = json_object_get_string(
+			json_object_array_get_idx(leaks, i));
+		uint64_t want = ju64(gs, f);
+
+		/* (*conn).serve: the server's connections also serve
+		 * /short and friends, which end; births exceed live. */
+		if (!f || strncmp(f, "main.", 5))
+			continue;
+		sum_churn(root, f, &b, &d);
+		snprintf(what, sizeof(what), "%s: births (probes)", f);
+		if (b != want)
+			fail_diff_u64(what, want, b);
+		snprintf(what, sizeof(what), "%s: deaths (probes)", f);
+		if (d)
+			fail_diff_u64(what, 0, d);
+	}
+}
+
 static void test_leaks(const char *lw, const char *exe, const char *tag,
 		       bool stripped)
 {
@@ -934,7 +1017,8 @@ static void test_leaks(const char *lw, const char *exe, const char *tag,
 	{
 		char *argv[] = { (char *)lw, "diagnose", "-p", pidstr, "-d",
 				 window, "--json", json, "--pprof", heap,
-				 "--ready-file", ready, NULL };
+				 "--ready-file", ready,
+				 probes ? "--goroutine-probes" : NULL, NULL };
 
 		lwp = spawn(argv, "leakwatch");
 	}
@@ -987,6 +1071,8 @@ static void test_leaks(const char *lw, const char *exe, const char *tag,
 	check_pprof(root, &pp);
 	check_heap(root, counts);
 	check_pprof_files(root, heap, goroutine);
+	if (probes)
+		check_probes(root, counts);
 	if (failures) {
 		print_gsites(root);
 		print_pprof(&pp);
@@ -1011,7 +1097,9 @@ out:
 static void test_stress(const char *lw, const char *exe)
 {
 	const char *env = getenv("LW_GO_STRESS_S");
-	int secs = env && atoi(env) > 0 ? atoi(env) : STRESS_DEFAULT_S;
+	int secs = env && atoi(env) > 0 ? atoi(env)
+		   : probes		  ? STRESS_PROBES_S
+					  : STRESS_DEFAULT_S;
 	char json[PATH_MAX], pidstr[16], workers[16];
 	struct json_object *root = NULL, *st = NULL;
 	uint64_t rounds0 = 0;
@@ -1037,7 +1125,8 @@ static void test_stress(const char *lw, const char *exe)
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)fx);
 	{
 		char *argv[] = { (char *)lw, "attach", "-p", pidstr, "-i", "5",
-				 "--json", json, NULL };
+				 "--json", json,
+				 probes ? "--goroutine-probes" : NULL, NULL };
 
 		lwp = spawn(argv, "leakwatch");
 	}
@@ -1091,6 +1180,10 @@ static void test_stress(const char *lw, const char *exe)
 			      STRESS_WORKERS, s.live);
 	if (s.any_leak)
 		fail_diff("main.stressWorker: verdict", "not leak", "leak");
+	if (probes &&
+	    !streq(jstr(jget(root, "goroutines"), "mode"), "probes"))
+		fail_diff("goroutines.mode", "probes",
+			  jstr(jget(root, "goroutines"), "mode") ?: "(null)");
 	if (failures)
 		print_gsites(root);
 out:
@@ -1113,12 +1206,15 @@ int main(int argc, char **argv)
 	bool leaks = !strcmp(mode, "leaks"), stress = !strcmp(mode, "stress");
 	char name[64];
 
+	probes = argc > 1 && !strcmp(argv[argc - 1], "probes");
+	if (probes)
+		argc--;
 	if (!(leaks && argc == 5 && (!strcmp(argv[4], "stripped") ||
 				     !strcmp(argv[4], "unstripped"))) &&
 	    !(stress && argc == 4)) {
 		fprintf(stderr,
-			"usage: %s leaks FIXTURE TAG stripped|unstripped\n"
-			"       %s stress FIXTURE TAG\n",
+			"usage: %s leaks FIXTURE TAG stripped|unstripped [probes]\n"
+			"       %s stress FIXTURE TAG [probes]\n",
 			argv[0], argv[0]);
 		return 2;
 	}
@@ -1131,7 +1227,8 @@ int main(int argc, char **argv)
 			lw ?: "", argv[2]);
 		return 1;
 	}
-	snprintf(name, sizeof(name), "go-%s-%s%s", mode, argv[3],
+	snprintf(name, sizeof(name), "go-%s%s-%s%s", probes ? "probes-" : "",
+		 mode, argv[3],
 		 leaks && !strcmp(argv[4], "stripped") ? "-stripped" : "");
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lw-it-%s-XXXXXX", name);
 	if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755)) {

@@ -1,0 +1,3 @@
+module leakwatch/bench/goroutine_bench
+
+go 1.19
