@@ -8,6 +8,8 @@ pkgs=(
 	# build
 	cmake make gcc g++ pkg-config clang llvm bpftool
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libjson-c-dev libcapstone-dev
+	# the daemon: HTTP server, Pyroscope push; promtool checks /metrics
+	libmicrohttpd-dev libcurl4-openssl-dev prometheus
 	# test fixtures: other allocators and libcs, fixture tooling
 	musl-tools libjemalloc2 libtcmalloc-minimal4 binutils procps util-linux
 	# Go fixtures (Debian's Go is 1.19; newer ones below), and go tool
