@@ -33,6 +33,7 @@ struct lw_census {
 	uint64_t last_change_ns;
 	unsigned segments;
 	unsigned series_cap;
+	double window_s;
 	uint32_t gen;
 	struct lw_hmap *members; /* id -> struct member */
 	struct lw_hmap *site_of; /* key -> uint32_t index into sites[] */
@@ -56,6 +57,7 @@ struct lw_census *lw_census__new(uint64_t t0_ns,
 						 : DEFAULT_SERIES_CAP;
 	if (c->series_cap < 2)
 		c->series_cap = 2;
+	c->window_s = opts && opts->window_s > 0 ? opts->window_s : 0;
 	c->members = lw_hmap__new(sizeof(struct member), 256);
 	c->site_of = lw_hmap__new(sizeof(uint32_t), 64);
 	if (!c->members || !c->site_of) {
@@ -248,6 +250,8 @@ void lw_census__sample(struct lw_census *c, uint64_t now_ns)
 			continue;
 		p.bytes = p.count = s->live;
 		lw_series__append(&s->series, c->series_cap, &p);
+		if (c->window_s)
+			lw_series__trim(&s->series, p.t_s - c->window_s);
 	}
 }
 
@@ -272,7 +276,7 @@ int lw_census__report(struct lw_census *c, uint64_t now_ns,
 	bool *unknown = NULL;
 	struct lw_census_site *out = NULL;
 	struct lw_hmap_iter it;
-	double now_s, end_s;
+	double now_s, end_s, start_s = 0;
 	size_t i, nr_out = 0;
 	int err = 0;
 
@@ -286,6 +290,10 @@ int lw_census__report(struct lw_census *c, uint64_t now_ns,
 		end_s = 0;
 	if (end_s > now_s)
 		end_s = now_s;
+	if (c->window_s && now_s - c->window_s > 0)
+		start_s = now_s - c->window_s;
+	if (end_s < start_s)
+		end_s = start_s; /* nothing changed in the window */
 	if (!c->nr_sites)
 		return 0;
 
@@ -304,7 +312,8 @@ int lw_census__report(struct lw_census *c, uint64_t now_ns,
 		unsigned k = 0;
 
 		if (m->born_ns)
-			k = lw_trend__segment(secs(c, m->born_ns), 0, end_s, n);
+			k = lw_trend__segment(secs(c, m->born_ns), start_s,
+					      end_s, n);
 		else
 			unknown[m->site] = true;
 		surv[(size_t)m->site * n + k]++;
@@ -316,7 +325,7 @@ int lw_census__report(struct lw_census *c, uint64_t now_ns,
 		struct lw_trend_input in = {
 			.pts = s->series.pts,
 			.nr_pts = s->series.nr,
-			.t_start = 0,
+			.t_start = start_s,
 			.t_end = end_s,
 			.nr_segments = n,
 			.survivors = &surv[i * n],

@@ -28,6 +28,13 @@ struct lw_census;
 struct lw_census_opts {
 	unsigned segments; /* window segments for verdicts; 0 = 4 */
 	unsigned series_cap; /* points kept per site; 0 = 512 (then halved) */
+	/*
+	 * 0: verdicts over the whole session.  Else over the last window_s
+	 * seconds only, and series keep only that window: a process watched
+	 * for days (the daemon) is judged on what it does now.  Members born
+	 * before the window count as born in its first segment.
+	 */
+	double window_s;
 };
 
 /* t0_ns: session start, CLOCK_MONOTONIC.  opts may be NULL.  NULL with

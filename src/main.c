@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/daemon.h"
 #include "log.h"
 #include "session.h"
 
@@ -340,12 +341,14 @@ static int usage(FILE *f)
 		"Commands:\n"
 		"  diagnose   trace for a window (30 s) and print one report\n"
 		"  attach     watch continuously, a report every interval\n"
+		"  daemon     watch every process on the host, serve metrics\n"
 		"\n"
 		"Examples:\n"
 		"  sudo leakwatch diagnose -p 4242\n"
 		"  sudo leakwatch diagnose -d 60 -- ./server --port 8080\n"
 		"  sudo leakwatch attach -p 4242 -i 10\n"
 		"  sudo leakwatch diagnose -p 4242 --json report.json\n"
+		"  sudo leakwatch daemon --listen 127.0.0.1:9464\n"
 		"\n"
 		"'leakwatch COMMAND --help' lists the options of a command.\n");
 	return f == stderr ? 2 : 0;
@@ -357,6 +360,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "diagnose", do_diagnose },
 	{ "attach", do_attach },
+	{ "daemon", lw_daemon_main },
 };
 
 int main(int argc, char **argv)

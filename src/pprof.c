@@ -624,55 +624,66 @@ int lw_pprof__encode(const struct lw_pprof *p, uint8_t **ret, size_t *len)
 }
 
 /* gzip (RFC 1952) of data, as pprof files are. */
-static int gzip_to(int fd, const uint8_t *data, size_t len)
+/* data gzip-compressed into a malloc'ed buffer. */
+static int gzip_mem(const uint8_t *data, size_t len, uint8_t **ret,
+		    size_t *ret_len)
 {
-	uint8_t out[16384];
 	z_stream z = { 0 };
-	int zerr, err = 0;
+	uLong cap;
+	uint8_t *out;
+	int zerr;
 
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
+	/* The bound plus the gzip header and trailer deflateBound leaves
+	 * out for wrapped streams. */
+	cap = deflateBound(&z, (uLong)len) + 32;
+	out = malloc(cap);
+	if (!out) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
 	z.next_in = (uint8_t *)data;
 	z.avail_in = (uInt)len; /* profiles stay far below 4 GiB */
-	do {
-		size_t have, off = 0;
-
-		z.next_out = out;
-		z.avail_out = sizeof(out);
-		zerr = deflate(&z, Z_FINISH);
-		if (zerr == Z_STREAM_ERROR) {
-			err = -EIO;
-			break;
-		}
-		have = sizeof(out) - z.avail_out;
-		while (off < have) {
-			ssize_t n = write(fd, out + off, have - off);
-
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				err = -errno;
-				goto out;
-			}
-			off += (size_t)n;
-		}
-	} while (zerr != Z_STREAM_END);
-out:
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	zerr = deflate(&z, Z_FINISH);
+	*ret_len = cap - z.avail_out;
 	deflateEnd(&z);
+	if (zerr != Z_STREAM_END) {
+		free(out);
+		return -EIO;
+	}
+	*ret = out;
+	return 0;
+}
+
+int lw_pprof__gzip(const struct lw_pprof *p, uint8_t **ret, size_t *len)
+{
+	uint8_t *data = NULL;
+	size_t n = 0;
+	int err;
+
+	*ret = NULL;
+	*len = 0;
+	err = lw_pprof__encode(p, &data, &n);
+	if (!err)
+		err = gzip_mem(data, n, ret, len);
+	free(data);
 	return err;
 }
 
 int lw_pprof__write_file(const struct lw_pprof *p, const char *path)
 {
 	char tmp[PATH_MAX];
-	uint8_t *data = NULL;
-	size_t len = 0;
+	uint8_t *gz = NULL;
+	size_t len = 0, off = 0;
 	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	err = lw_pprof__encode(p, &data, &len);
+	err = lw_pprof__gzip(p, &gz, &len);
 	if (err)
 		return err;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -680,7 +691,17 @@ int lw_pprof__write_file(const struct lw_pprof *p, const char *path)
 		err = -errno;
 		goto out;
 	}
-	err = gzip_to(fd, data, len);
+	while (off < len) {
+		ssize_t n = write(fd, gz + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))
@@ -688,6 +709,6 @@ int lw_pprof__write_file(const struct lw_pprof *p, const char *path)
 	if (err)
 		(void)unlink(tmp);
 out:
-	free(data);
+	free(gz);
 	return err;
 }

@@ -67,6 +67,10 @@ int lw_pprof__add_sample(struct lw_pprof *p, const struct lw_frame *frames,
 /* The encoded, uncompressed message (for tests).  Caller frees *ret. */
 int lw_pprof__encode(const struct lw_pprof *p, uint8_t **ret, size_t *len);
 
+/* Encoded and gzip-compressed, as served over HTTP.  Caller frees *ret.
+ * 0 or -ENOMEM. */
+int lw_pprof__gzip(const struct lw_pprof *p, uint8_t **ret, size_t *len);
+
 /* Encode, gzip and write to path (atomically: path.tmp then rename).
  * 0 or -errno. */
 int lw_pprof__write_file(const struct lw_pprof *p, const char *path);

@@ -8,12 +8,14 @@
 #define LW_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "model.h"
 #include "render.h"
 
 struct json_object;
+struct lw_pprof_label;
 
 struct lw_text_opts {
 	bool color; /* ANSI colours (caller decides: TTY and no NO_COLOR) */
@@ -38,6 +40,16 @@ int lw_report__write_json(const struct lw_report *r, FILE *f);
  * inuse_space) at path.  0 or -errno.  (report_pprof.c)
  */
 int lw_report__write_pprof(const struct lw_report *r, const char *path);
+
+/*
+ * The same profiles in memory (the daemon serves them): the heap profile,
+ * or with goroutines the goroutine profile (-ENOENT when the report has
+ * none); extra labels (at most 4) are added to every sample.  *gz is
+ * malloc'ed gzip data.  0 or -errno.  (report_pprof.c)
+ */
+int lw_report__pprof_gz(const struct lw_report *r, bool goroutines,
+			const struct lw_pprof_label *extra, unsigned nr_extra,
+			uint8_t **gz, size_t *len);
 
 /*
  * The report as one self-contained HTML page at path (written beside and

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,12 +18,38 @@
 #include "pprof.h"
 #include "report.h"
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_EXTRA 4 /* labels the caller adds to every sample */
+
+/* Labels every sample carries (the daemon's pid, comm, container). */
+struct extra {
+	const struct lw_pprof_label *l;
+	unsigned nr;
+};
+
+/* A sample with its own labels followed by the extra ones. */
+static int add_sample(struct lw_pprof *p, const struct extra *x,
+		      const struct lw_frame *frames, const uint64_t *ips,
+		      unsigned nr_frames, const int64_t *values,
+		      const struct lw_pprof_label *labels, unsigned nr_labels)
+{
+	struct lw_pprof_label all[8];
+	unsigned i, n = 0;
+
+	for (i = 0; i < nr_labels && n < ARRAY_LEN(all); i++)
+		all[n++] = labels[i];
+	for (i = 0; x && i < x->nr && n < ARRAY_LEN(all); i++)
+		all[n++] = x->l[i];
+	return lw_pprof__add_sample(p, frames, ips, nr_frames, values, all, n);
+}
+
 static const struct lw_pprof_type heap_types[] = {
 	{ "inuse_objects", "count" },
 	{ "inuse_space", "bytes" },
 };
 
-static int add_alloc_sites(struct lw_pprof *p, const struct lw_alloc_report *a)
+static int add_alloc_sites(struct lw_pprof *p, const struct extra *x,
+			   const struct lw_alloc_report *a)
 {
 	size_t i;
 	int err;
@@ -37,8 +64,8 @@ static int add_alloc_sites(struct lw_pprof *p, const struct lw_alloc_report *a)
 		int64_t values[2] = { (int64_t)s->live_count,
 				      (int64_t)s->live_bytes };
 
-		err = lw_pprof__add_sample(p, s->frames, s->ips, s->nr_ips,
-					   values, labels, 3);
+		err = add_sample(p, x, s->frames, s->ips, s->nr_ips, values,
+				 labels, 3);
 		if (err)
 			return err;
 	}
@@ -46,7 +73,8 @@ static int add_alloc_sites(struct lw_pprof *p, const struct lw_alloc_report *a)
 }
 
 /* The Go runtime's own heap profile: already scaled like pprof does. */
-static int add_go_heap_sites(struct lw_pprof *p, const struct lw_go_report *g)
+static int add_go_heap_sites(struct lw_pprof *p, const struct extra *x,
+			     const struct lw_go_report *g)
 {
 	size_t i;
 	int err;
@@ -80,9 +108,8 @@ static int add_go_heap_sites(struct lw_pprof *p, const struct lw_go_report *g)
 			skip++;
 		if (skip == s->nr_frames)
 			skip = 0;
-		err = lw_pprof__add_sample(p, s->frames + skip, NULL,
-					   s->nr_frames - skip, values, labels,
-					   2);
+		err = add_sample(p, x, s->frames + skip, NULL,
+				 s->nr_frames - skip, values, labels, 2);
 		if (err)
 			return err;
 	}
@@ -105,8 +132,8 @@ static int goroutine_path(const char *path, char *buf, size_t len)
 }
 
 /* One sample per creation site: a representative stack, the live count. */
-static int write_goroutines(const struct lw_report *r, const char *path,
-			    int64_t start_ns)
+static int goroutine_profile(const struct lw_report *r, const struct extra *x,
+			     int64_t start_ns, struct lw_pprof **ret)
 {
 	static const struct lw_pprof_type type = { "goroutine", "count" };
 	const struct lw_go_report *g = r->go;
@@ -114,6 +141,7 @@ static int write_goroutines(const struct lw_report *r, const char *path,
 	size_t i;
 	int err = 0;
 
+	*ret = NULL;
 	p = lw_pprof__new(&type, 1);
 	if (!p)
 		return -ENOMEM;
@@ -128,30 +156,37 @@ static int write_goroutines(const struct lw_report *r, const char *path,
 		};
 		int64_t live = (int64_t)s->live;
 
-		err = lw_pprof__add_sample(p, s->frames, NULL, s->nr_frames,
-					   &live, labels,
-					   labels[2].str ? 3 : 2);
+		err = add_sample(p, x, s->frames, NULL, s->nr_frames, &live,
+				 labels, labels[2].str ? 3 : 2);
 	}
-	if (!err)
-		err = lw_pprof__write_file(p, path);
-	lw_pprof__free(p);
-	return err;
+	if (err) {
+		lw_pprof__free(p);
+		return err;
+	}
+	*ret = p;
+	return 0;
 }
 
-int lw_report__write_pprof(const struct lw_report *r, const char *path)
+static int64_t start_time_ns(const struct lw_report *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (now.tv_sec - (int64_t)r->duration_s) * 1000000000ll +
+	       now.tv_nsec;
+}
+
+static int heap_profile(const struct lw_report *r, const struct extra *x,
+			int64_t start_ns, struct lw_pprof **ret)
 {
 	struct lw_pprof *p;
-	struct timespec now;
-	char comment[96], gpath[PATH_MAX];
-	int64_t start_ns;
+	char comment[96];
 	int err;
 
+	*ret = NULL;
 	p = lw_pprof__new(heap_types, 2);
 	if (!p)
 		return -ENOMEM;
-	clock_gettime(CLOCK_REALTIME, &now);
-	start_ns = (now.tv_sec - (int64_t)r->duration_s) * 1000000000ll +
-		   now.tv_nsec;
 	lw_pprof__set_time(p, start_ns, (int64_t)(r->duration_s * 1e9));
 	snprintf(comment, sizeof(comment), "leakwatch: PID %d (%.*s)",
 		 r->target.pid, (int)sizeof(r->target.comm), r->target.comm);
@@ -165,12 +200,53 @@ int lw_report__write_pprof(const struct lw_report *r, const char *path)
 		      lw_pprof__add_comment(p, "sampled: values are estimates");
 	}
 	if (!err)
-		err = add_alloc_sites(p, &r->alloc) ?: add_go_heap_sites(p, r->go);
+		err = add_alloc_sites(p, x, &r->alloc) ?:
+		      add_go_heap_sites(p, x, r->go);
+	if (err) {
+		lw_pprof__free(p);
+		return err;
+	}
+	*ret = p;
+	return 0;
+}
+
+int lw_report__write_pprof(const struct lw_report *r, const char *path)
+{
+	struct lw_pprof *p;
+	char gpath[PATH_MAX];
+	int64_t start_ns = start_time_ns(r);
+	int err;
+
+	err = heap_profile(r, NULL, start_ns, &p);
 	if (!err)
 		err = lw_pprof__write_file(p, path);
 	lw_pprof__free(p);
-	if (!err && r->go && r->go->goroutines_ok)
+	if (!err && r->go && r->go->goroutines_ok) {
 		err = goroutine_path(path, gpath, sizeof(gpath)) ?:
-		      write_goroutines(r, gpath, start_ns);
+		      goroutine_profile(r, NULL, start_ns, &p);
+		if (!err)
+			err = lw_pprof__write_file(p, gpath);
+		lw_pprof__free(p);
+	}
+	return err;
+}
+
+int lw_report__pprof_gz(const struct lw_report *r, bool goroutines,
+			const struct lw_pprof_label *extra, unsigned nr_extra,
+			uint8_t **gz, size_t *len)
+{
+	struct extra x = { extra, nr_extra < MAX_EXTRA ? nr_extra : MAX_EXTRA };
+	struct lw_pprof *p = NULL;
+	int err;
+
+	*gz = NULL;
+	*len = 0;
+	if (goroutines && !(r->go && r->go->goroutines_ok))
+		return -ENOENT;
+	err = goroutines ? goroutine_profile(r, &x, start_time_ns(r), &p)
+			 : heap_profile(r, &x, start_time_ns(r), &p);
+	if (!err)
+		err = lw_pprof__gzip(p, gz, len);
+	lw_pprof__free(p);
 	return err;
 }

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "trend.h"
 
@@ -161,4 +162,93 @@ void lw_series__append(struct lw_series *s, unsigned cap,
 		s->nr = i;
 	}
 	s->pts[s->nr++] = *p;
+}
+
+void lw_series__trim(struct lw_series *s, double t_min)
+{
+	size_t drop = 0;
+
+	/* Keep the last point at or before t_min: it is the amount then. */
+	while (drop + 1 < s->nr && s->pts[drop + 1].t_s <= t_min)
+		drop++;
+	if (!drop)
+		return;
+	memmove(s->pts, s->pts + drop, (s->nr - drop) * sizeof(*s->pts));
+	s->nr -= drop;
+}
+
+void lw_trend__steady(const struct lw_steady_input *in,
+		      struct lw_steady_result *ret)
+{
+	double sum[LW_TREND_MAX_SEGMENTS] = { 0 };
+	double lo[LW_TREND_MAX_SEGMENTS], hi[LW_TREND_MAX_SEGMENTS];
+	size_t cnt[LW_TREND_MAX_SEGMENTS] = { 0 };
+	double mean[LW_TREND_MAX_SEGMENTS];
+	unsigned n = in->nr_segments ? in->nr_segments : 4, k;
+	double st = 0, sv = 0, sxx = 0, sxv = 0, mt, mv, rise, step_sum;
+	size_t i, min_points;
+	bool monotone = true;
+
+	if (n < 2)
+		n = 2;
+	if (n > LW_TREND_MAX_SEGMENTS)
+		n = LW_TREND_MAX_SEGMENTS;
+	memset(ret, 0, sizeof(*ret));
+	ret->verdict = LW_VERDICT_STABLE;
+	min_points = in->min_points ? in->min_points : 2 * n;
+
+	for (i = 0; i < in->nr_pts; i++) {
+		const struct lw_point *p = &in->pts[i];
+		double v = (double)p->bytes;
+
+		if (p->t_s < in->t_start || p->t_s > in->t_end)
+			continue;
+		k = lw_trend__segment(p->t_s, in->t_start, in->t_end, n);
+		if (!cnt[k] || v < lo[k])
+			lo[k] = v;
+		if (!cnt[k] || v > hi[k])
+			hi[k] = v;
+		sum[k] += v;
+		cnt[k]++;
+		st += p->t_s;
+		sv += v;
+		ret->nr_points++;
+	}
+	if (ret->nr_points >= 2) {
+		mt = st / ret->nr_points;
+		mv = sv / ret->nr_points;
+		for (i = 0; i < in->nr_pts; i++) {
+			const struct lw_point *p = &in->pts[i];
+
+			if (p->t_s < in->t_start || p->t_s > in->t_end)
+				continue;
+			sxx += (p->t_s - mt) * (p->t_s - mt);
+			sxv += (p->t_s - mt) * ((double)p->bytes - mv);
+		}
+		if (sxx > 0)
+			ret->slope_per_s = sxv / sxx;
+	}
+	for (k = 0; k < n; k++)
+		if (!cnt[k])
+			return; /* a hole: too little to tell */
+	if (ret->nr_points < min_points)
+		return;
+	for (k = 0; k < n; k++)
+		mean[k] = sum[k] / cnt[k];
+	ret->first_mean = mean[0];
+	ret->last_mean = mean[n - 1];
+	rise = mean[n - 1] - mean[0];
+	if (!(rise >= in->min_rise && rise >= in->rel_rise * mean[0] &&
+	      rise > 0 && ret->slope_per_s > 0))
+		return;
+	ret->verdict = LW_VERDICT_GROWING;
+	step_sum = 0;
+	for (k = 1; k < n; k++) {
+		if (!(mean[k] > mean[k - 1]))
+			monotone = false;
+		step_sum += mean[k] - mean[k - 1];
+	}
+	if (monotone && lo[n - 1] > hi[0] &&
+	    (mean[n - 1] - mean[n - 2]) * 4 * (n - 1) >= step_sum)
+		ret->verdict = LW_VERDICT_LEAK;
 }

@@ -76,6 +76,7 @@ struct lw_gocollect {
 	int goroutines_err; /* first snapshot error, for the report */
 	bool gone;
 	struct lw_series total, heap_total, rss;
+	double window_s; /* 0: the whole session */
 	uint64_t rss_bytes, rss_anon;
 	const char *heap_reason;
 	bool heap_available;
@@ -103,6 +104,15 @@ static uint64_t mix64(uint64_t x)
 static uint64_t site_key(uint64_t gopc, uint64_t startpc)
 {
 	return mix64(gopc ^ mix64(startpc + 0x9e3779b97f4a7c15ull));
+}
+
+/* Append p to a series, keeping only the window when there is one. */
+static void series_add(const struct lw_gocollect *c, struct lw_series *s,
+		       const struct lw_point *p)
+{
+	lw_series__append(s, SERIES_CAP, p);
+	if (c->window_s)
+		lw_series__trim(s, p->t_s - c->window_s);
 }
 
 int lw_gocollect__new(int pid, struct lw_gocollect **ret)
@@ -392,10 +402,10 @@ static void heap_sample(struct lw_gocollect *c, uint64_t now)
 		if (!h->bytes && h->series.nr &&
 		    !h->series.pts[h->series.nr - 1].bytes)
 			continue;
-		lw_series__append(&h->series, SERIES_CAP, &p);
+		series_add(c, &h->series, &p);
 	}
 	pt.bytes = (uint64_t)total;
-	lw_series__append(&c->heap_total, SERIES_CAP, &pt);
+	series_add(c, &c->heap_total, &pt);
 }
 
 /* Deliver the probes' pending records (exact mode); 0 or -ENOMEM. */
@@ -479,7 +489,7 @@ static int snapshot(struct lw_gocollect *c, uint64_t now)
 	c->snapshots++;
 	c->gs_read_total += c->snap.allglen;
 	pt.count = pt.bytes = lw_census__live(c->census);
-	lw_series__append(&c->total, SERIES_CAP, &pt);
+	series_add(c, &c->total, &pt);
 	return 0;
 }
 
@@ -498,7 +508,7 @@ static void rss_sample(struct lw_gocollect *c, uint64_t now)
 	if (lw_goproc__rss(c->p, &c->rss_bytes, &c->rss_anon))
 		return;
 	pt.bytes = c->rss_bytes;
-	lw_series__append(&c->rss, SERIES_CAP, &pt);
+	series_add(c, &c->rss, &pt);
 }
 
 int lw_gocollect__tick(struct lw_gocollect *c, uint64_t now_ns, bool force)
@@ -591,10 +601,17 @@ void lw_gocollect__probe_counts(struct lw_gocollect *c, uint64_t births,
 	c->probe_lost = lost;
 }
 
+void lw_gocollect__set_window(struct lw_gocollect *c, double window_s)
+{
+	c->window_s = window_s > 0 ? window_s : 0;
+}
+
 int lw_gocollect__start(struct lw_gocollect *c, uint64_t t0_ns)
 {
+	struct lw_census_opts copts = { .window_s = c->window_s };
+
 	c->t0_ns = t0_ns;
-	c->census = lw_census__new(t0_ns, NULL);
+	c->census = lw_census__new(t0_ns, &copts);
 	if (!c->census)
 		return -errno;
 	return lw_gocollect__tick(c, t0_ns, true);
@@ -868,6 +885,9 @@ static int report_heap(struct lw_gocollect *c, uint64_t now,
 		       struct lw_go_report *r)
 {
 	double t_end = secs(c, now);
+	double t_start = c->window_s && t_end > c->window_s
+				 ? t_end - c->window_s
+				 : 0;
 	struct lw_hmap_iter it;
 	struct hrow *rows;
 	size_t n = 0, i;
@@ -898,8 +918,8 @@ static int report_heap(struct lw_gocollect *c, uint64_t now,
 		rows[n++].h = h;
 		o->inuse_bytes = (uint64_t)h->bytes;
 		o->inuse_objects = (uint64_t)h->objects;
-		o->verdict = lw_goheap_verdict(h->series.pts, h->series.nr, 0,
-					       t_end, HEAP_SEGMENTS,
+		o->verdict = lw_goheap_verdict(h->series.pts, h->series.nr,
+					       t_start, t_end, HEAP_SEGMENTS,
 					       &o->growth_bytes_per_s);
 	}
 	if (n > 1)

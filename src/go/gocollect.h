@@ -32,6 +32,13 @@ void lw_gocollect__free(struct lw_gocollect *c); /* NULL-safe */
 const char *lw_gocollect__version(const struct lw_gocollect *c);
 
 /*
+ * The daemon watches for days: judge and keep only the last window_s
+ * seconds (census.h's sliding window; the heap and RSS series too).
+ * Call before lw_gocollect__start().
+ */
+void lw_gocollect__set_window(struct lw_gocollect *c, double window_s);
+
+/*
  * The window starts at t0_ns (CLOCK_MONOTONIC): take the first snapshot.
  * Goroutines alive then have unknown birth times.  0 or -errno (-ESRCH:
  * the target is gone).

@@ -106,11 +106,57 @@ static void test_snapshots(void)
 	lw_census__free(c);
 }
 
+/*
+ * A sliding window (the daemon): site 1 is a pool of 5 for the first hour,
+ * then gains one member every 30 s; site 2 gained members in the first
+ * hour only and kept them.  Over the whole session neither would be a
+ * leak (site 1 has no survivors from the first hour's segments); over the
+ * last 10 minutes site 1 is one and site 2 is flat.
+ */
+static void test_window(void)
+{
+	struct lw_census_opts o = { .window_s = 600, .series_cap = 64 };
+	struct lw_census *c = lw_census__new(T0, &o);
+	struct lw_census_site *r = NULL;
+	const struct lw_census_site *s1, *s2;
+	uint64_t t, id = 100, now = 0;
+	size_t nr = 0;
+	int i;
+
+	if (!ASSERT_NOT_NULL(c, "new"))
+		return;
+	for (i = 0; i < 5; i++)
+		ASSERT_OK(lw_census__birth(c, i + 1, 1, T0 + SEC), "pool");
+	for (t = 30; t <= 4200; t += 30) {
+		now = T0 + t * SEC;
+		if (t < 3600)
+			ASSERT_OK(lw_census__birth(c, id++, 2, now), "early");
+		else
+			ASSERT_OK(lw_census__birth(c, id++, 1, now), "late");
+		lw_census__sample(c, now);
+	}
+	ASSERT_OK(lw_census__report(c, now, &r, &nr), "report");
+	s1 = find(r, nr, 1);
+	s2 = find(r, nr, 2);
+	if (ASSERT_NOT_NULL(s1, "site 1") && ASSERT_NOT_NULL(s2, "site 2")) {
+		ASSERT_EQ(s1->verdict, LW_VERDICT_LEAK, "late growth: leak");
+		ASSERT_NEAR(s1->growth_per_s, 1.0 / 30, 1e-6, "its slope");
+		ASSERT_EQ(s2->verdict, LW_VERDICT_STABLE, "flat now: stable");
+		ASSERT_TRUE(s1->nr_series <= 22, "series trimmed to the window");
+		ASSERT_TRUE(s1->series[0].t_s <= 4200 - 600 &&
+				    s1->series[1].t_s > 4200 - 600,
+			    "one point before the window kept");
+	}
+	free(r);
+	lw_census__free(c);
+}
+
 int main(void)
 {
 	static const struct lwt_case cases[] = {
 		LWT_CASE(test_verdicts),
 		LWT_CASE(test_snapshots),
+		LWT_CASE(test_window),
 	};
 
 	return lw_test_main(cases, sizeof(cases) / sizeof(cases[0]));

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "lwtest.h"
+#include <stdlib.h>
+
 #include "trend.h"
 
 #define NPTS 101
@@ -266,6 +268,100 @@ static void test_slope_window(void)
 	ASSERT_NEAR(r.slope_count_per_s, 1.05, 1e-9, "slope count");
 }
 
+/* A quantity sampled every 30 s over a 600 s window. */
+static size_t fill(struct lw_point *pts, double (*f)(double t))
+{
+	size_t i;
+
+	for (i = 0; i <= 20; i++) {
+		pts[i].t_s = 30.0 * i;
+		pts[i].bytes = pts[i].count = (uint64_t)f(pts[i].t_s);
+	}
+	return 21;
+}
+
+static double rising(double t) { return 100e6 + 2000 * t + ((int)t % 60 ? 40e3 : 0); }
+static double flat_noisy(double t) { return 100e6 + (((int)t / 30) % 3) * 300e3; }
+static double warm_up(double t) { return t < 120 ? 50e6 + t * 100e3 : 62e6; }
+static double levelling(double t) { return t < 300 ? 10e6 + t * 20e3 : 16e6 + (t - 300) * 100; }
+static double step_once(double t) { return t < 300 ? 10 : 40; }
+static double threads_up(double t) { return 8 + t / 20; }
+
+static void run_steady(const struct lw_point *pts, size_t nr, double min_rise,
+		   struct lw_steady_result *r)
+{
+	struct lw_steady_input in = {
+		.pts = pts,
+		.nr_pts = nr,
+		.t_start = 0,
+		.t_end = 600,
+		.min_rise = min_rise,
+		.rel_rise = 0.005,
+	};
+
+	lw_trend__steady(&in, r);
+}
+
+static void test_steady_quantity(void)
+{
+	struct lw_point pts[32];
+	struct lw_steady_result r;
+	size_t n;
+
+	n = fill(pts, rising);
+	run_steady(pts, n, 256 << 10, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_LEAK, "2 KB/s over 100 MB: leak");
+	ASSERT_NEAR(r.slope_per_s, 2000, 40, "its slope");
+	ASSERT_EQ(r.nr_points, 21, "points in the window");
+
+	n = fill(pts, flat_noisy);
+	run_steady(pts, n, 256 << 10, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_STABLE, "noise is stable");
+
+	n = fill(pts, warm_up);
+	run_steady(pts, n, 256 << 10, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_GROWING, "warm-up then flat: growing");
+
+	n = fill(pts, levelling);
+	run_steady(pts, n, 256 << 10, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_GROWING, "levelled off: not a leak");
+
+	n = fill(pts, step_once);
+	run_steady(pts, n, 3, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_GROWING, "one step: growing");
+
+	n = fill(pts, threads_up);
+	run_steady(pts, n, 3, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_LEAK, "a thread every 20 s: leak");
+
+	/* Too few points: the first three minutes of a watch. */
+	run_steady(pts, 6, 3, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_STABLE, "holes: no verdict yet");
+	run_steady(pts, n, 1e9, &r);
+	ASSERT_EQ(r.verdict, LW_VERDICT_STABLE, "under the minimum rise");
+}
+
+static void test_series_trim(void)
+{
+	struct lw_series s = { 0 };
+	struct lw_point p = { 0 };
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		p.t_s = i;
+		p.bytes = i;
+		lw_series__append(&s, 64, &p);
+	}
+	lw_series__trim(&s, 4.5);
+	ASSERT_EQ(s.nr, 6, "kept 4..9");
+	ASSERT_NEAR(s.pts[0].t_s, 4, 0, "the amount at 4.5 is known");
+	lw_series__trim(&s, 100);
+	ASSERT_EQ(s.nr, 1, "the last point always stays");
+	lw_series__trim(&s, -1);
+	ASSERT_EQ(s.nr, 1, "nothing before");
+	free(s.pts);
+}
+
 int main(void)
 {
 	static const struct lwt_case cases[] = {
@@ -278,6 +374,8 @@ int main(void)
 		LWT_CASE(test_leak_conditions),
 		LWT_CASE(test_degenerate),
 		LWT_CASE(test_slope_window),
+		LWT_CASE(test_steady_quantity),
+		LWT_CASE(test_series_trim),
 	};
 
 	return lw_test_main(cases, sizeof(cases) / sizeof(cases[0]));
