@@ -22,8 +22,6 @@ enum {
 	OPT_WINDOW,
 	OPT_CONFIG,
 	OPT_TOP,
-	OPT_VERBOSE,
-	OPT_RULE = 0x300, /* selection rules, named as procsel.c knows them */
 	OPT_ESC_WINDOW,
 	OPT_ESC_BUDGET,
 	OPT_ESC_COOLDOWN,
@@ -32,6 +30,10 @@ enum {
 	OPT_PYROSCOPE_APP,
 	OPT_READY_FILE,
 	OPT_NO_SOCKETS,
+	OPT_VERBOSE,
+	/* Selection rules, named as procsel.c knows them: keys from here on,
+	 * after every other option's. */
+	OPT_RULE = 0x300,
 };
 
 static const char doc[] =
