@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "hmap.h"
+#include "daemon/buf.h"
 #include "pprof.h"
 
 /* Field numbers of profile.proto's messages. */
@@ -624,41 +625,6 @@ int lw_pprof__encode(const struct lw_pprof *p, uint8_t **ret, size_t *len)
 }
 
 /* gzip (RFC 1952) of data, as pprof files are. */
-/* data gzip-compressed into a malloc'ed buffer. */
-static int gzip_mem(const uint8_t *data, size_t len, uint8_t **ret,
-		    size_t *ret_len)
-{
-	z_stream z = { 0 };
-	uLong cap;
-	uint8_t *out;
-	int zerr;
-
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	/* The bound plus the gzip header and trailer deflateBound leaves
-	 * out for wrapped streams. */
-	cap = deflateBound(&z, (uLong)len) + 32;
-	out = malloc(cap);
-	if (!out) {
-		deflateEnd(&z);
-		return -ENOMEM;
-	}
-	z.next_in = (uint8_t *)data;
-	z.avail_in = (uInt)len; /* profiles stay far below 4 GiB */
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	zerr = deflate(&z, Z_FINISH);
-	*ret_len = cap - z.avail_out;
-	deflateEnd(&z);
-	if (zerr != Z_STREAM_END) {
-		free(out);
-		return -EIO;
-	}
-	*ret = out;
-	return 0;
-}
-
 int lw_pprof__gzip(const struct lw_pprof *p, uint8_t **ret, size_t *len)
 {
 	uint8_t *data = NULL;
@@ -669,7 +635,7 @@ int lw_pprof__gzip(const struct lw_pprof *p, uint8_t **ret, size_t *len)
 	*len = 0;
 	err = lw_pprof__encode(p, &data, &n);
 	if (!err)
-		err = gzip_mem(data, n, ret, len);
+		err = lw_gzip(data, n, (void **)ret, len);
 	free(data);
 	return err;
 }

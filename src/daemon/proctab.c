@@ -236,14 +236,13 @@ static int identify(struct lw_proctab *t, struct lw_dproc *p,
 	return 0;
 }
 
-static void append(struct lw_proctab *t, struct lw_dproc *p,
-		   struct lw_series *s, double t_s, uint64_t v)
+static void append(struct lw_proctab *t, struct lw_series *s, double t_s,
+		   uint64_t v)
 {
 	struct lw_point pt = { .t_s = t_s, .bytes = v, .count = v };
 
 	lw_series__append(s, t->series_cap, &pt);
 	lw_series__trim(s, t_s - t->o.window_s);
-	(void)p;
 }
 
 static struct netns_socks *netns_socks(struct lw_proctab *t,
@@ -361,7 +360,7 @@ static void sample_go(struct lw_proctab *t, struct lw_dproc *p, uint64_t now)
 		p->leak_sites[LW_DK_GOROUTINE][*n].live = s->live;
 		(*n)++;
 	}
-	append(t, p, &p->series[LW_DK_GOROUTINE],
+	append(t, &p->series[LW_DK_GOROUTINE],
 	       (now - p->t0_ns) / 1e9, r.live);
 	p->go_heap_ok = r.heap_available;
 	p->go_heap_inuse = r.inuse_bytes;
@@ -439,11 +438,11 @@ static void sample(struct lw_proctab *t, struct lw_dproc *p, uint64_t now)
 	p->live[LW_DK_HEAP] = heap;
 	p->live[LW_DK_THREAD] = p->st.num_threads;
 	p->live[LW_DK_SOCKET] = p->nr_sockets;
-	append(t, p, &p->series[LW_DK_HEAP], now_s, heap);
-	append(t, p, &p->rss, now_s, p->st.rss_bytes);
-	append(t, p, &p->series[LW_DK_THREAD], now_s, p->st.num_threads);
+	append(t, &p->series[LW_DK_HEAP], now_s, heap);
+	append(t, &p->rss, now_s, p->st.rss_bytes);
+	append(t, &p->series[LW_DK_THREAD], now_s, p->st.num_threads);
 	if (p->fds_ok)
-		append(t, p, &p->series[LW_DK_SOCKET], now_s, p->nr_sockets);
+		append(t, &p->series[LW_DK_SOCKET], now_s, p->nr_sockets);
 	judge_heap(t, p, now_s);
 	judge(t, p, LW_DK_THREAD, now_s);
 	if (p->has[LW_DK_SOCKET])
