@@ -47,3 +47,11 @@ if [ ${#go_missing[@]} -gt 0 ]; then
 	echo "setup: fetching Go ${go_missing[*]} into $go_cache"
 	"$(dirname "$0")/go-toolchains.sh" "$go_cache" "${go_missing[@]}"
 fi
+
+# Released esbuild binaries (stripped Go programs built by others with Go
+# 1.16-1.26) for the integration_go_esbuild_* tests, from the npm registry.
+# If the registry is down, say so and go on: those tests then fail, naming
+# the missing file, and everything else still runs.
+if ! "$(dirname "$0")/esbuild-fetch.sh" /var/cache/leakwatch/esbuild; then
+	echo "setup: WARNING: esbuild binaries missing (see above), integration_go_esbuild_* will fail" >&2
+fi

@@ -9,6 +9,7 @@
 #include "go/gobin.h"
 
 #include <capstone/capstone.h>
+#include <ctype.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
@@ -396,6 +397,7 @@ static bool pcln_header_ok(const uint8_t *d, uint64_t size)
 }
 
 static uint64_t find_moduledata(const struct lw_gobin *b);
+static void version_from_code(struct lw_gobin *b);
 
 static int load_pclntab(struct lw_gobin *b)
 {
@@ -719,6 +721,8 @@ int lw_gobin__open(const char *path, struct lw_gobin **ret)
 		err = -ENOEXEC; /* neither build info nor pclntab: not Go */
 		goto err_out;
 	}
+	if (!err && !b->version[0])
+		version_from_code(b);
 	if (!b->version[0])
 		strcpy(b->version, "go?");
 	*ret = b;
@@ -830,6 +834,7 @@ int lw_gobin__data_refs(const struct lw_gobin *b, const char *func,
 				refs[n].addr = target;
 				refs[n].lea = insn->id == X86_INS_LEA;
 				refs[n].write = !!(op->access & CS_AC_WRITE);
+				refs[n].size = op->size;
 			}
 			n++;
 		}
@@ -897,6 +902,44 @@ static int find_allg_race(const struct lw_gobin *b, struct lw_godref *r,
 	return 0;
 }
 
+static bool refs_writes(const struct lw_godref *r, int n, uint64_t addr)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].addr == addr && r[i].write)
+			return true;
+	return false;
+}
+
+/*
+ * Go 1.16 has no forEachG (nor forEachGRace): allgs from allgadd alone,
+ * whose append reads the slice's pointer, length and capacity (A, A + 8,
+ * A + 16) and stores the new length at A + 8.
+ */
+static int find_allgs_append(const struct lw_gobin *b, struct lw_godref *r,
+			     uint64_t *ret)
+{
+	uint64_t d[64], found = 0;
+	int n, k, i, hits = 0;
+
+	n = lw_gobin__data_refs(b, "runtime.allgadd", r, MAX_REFS);
+	if (n < 0)
+		return n;
+	k = distinct(r, n, d, 64);
+	for (i = 0; i < k; i++) {
+		if (!in_sec(b, d[i], ".bss") || !refs_has(r, n, d[i] + 16) ||
+		    !refs_writes(r, n, d[i] + 8))
+			continue;
+		found = d[i];
+		hits++;
+	}
+	if (hits != 1)
+		return -ENOENT;
+	*ret = found;
+	return 0;
+}
+
 /*
  * runtime.allgs is a slice: forEachG loads its pointer and length (A and
  * A + 8) and allgadd's append touches A, A + 8 and A + 16.
@@ -908,6 +951,8 @@ static int find_allgs(const struct lw_gobin *b, struct lw_godref *r,
 	int n, k, i, hits = 0;
 
 	n = lw_gobin__data_refs(b, "runtime.forEachG", r, MAX_REFS);
+	if (n == -ENOENT)
+		return find_allgs_append(b, r, ret);
 	if (n < 0)
 		return n;
 	k = distinct(r, n, d, 16);
@@ -947,20 +992,37 @@ static int find_wait_reasons(const struct lw_gobin *b, struct lw_godref *r,
 	return 0;
 }
 
-/* mProf_FlushLocked walks `for b := mbuckets; ...`: its only variable. */
+/*
+ * mProf_FlushLocked walks `for b := mbuckets; ...`.  From Go 1.19 that is
+ * its only variable (the cycle index is an argument); before, it also
+ * loads the 32-bit mProf.cycle first.  So: the one pointer-sized plain
+ * load, among at most two variables.
+ */
 static int find_mbuckets(const struct lw_gobin *b, struct lw_godref *r,
 			 uint64_t *ret)
 {
-	uint64_t d[2];
-	int n;
+	uint64_t d[3], found = 0;
+	int n, i, hits = 0;
 
 	n = lw_gobin__data_refs(b, "runtime.mProf_FlushLocked", r, MAX_REFS);
 	if (n < 0)
 		return n;
-	if (distinct(r, n, d, 2) != 1 || r[0].lea || r[0].write ||
-	    !in_sec(b, d[0], ".bss"))
+	if (distinct(r, n, d, 3) > 2)
 		return -ENOENT;
-	*ret = d[0];
+	for (i = 0; i < n; i++) {
+		/* .noptrbss up to 1.18: bucket was go:notinheap then. */
+		if (r[i].lea || r[i].write || r[i].size != 8 ||
+		    (!in_sec(b, r[i].addr, ".bss") &&
+		     !in_sec(b, r[i].addr, ".noptrbss")))
+			continue;
+		if (hits && r[i].addr == found)
+			continue;
+		found = r[i].addr;
+		hits++;
+	}
+	if (hits != 1)
+		return -ENOENT;
+	*ret = found;
 	return 0;
 }
 
@@ -1007,8 +1069,27 @@ static int find_memprofilerate(const struct lw_gobin *b, struct lw_godref *r,
 	return 0;
 }
 
-/* schedinit reads buildVersion (`if buildVersion == ""`): the variable
- * whose string is the version found in the build info. */
+/* "go1.N", "go1.N.P" or "go1.NrcK": what a release's buildVersion holds. */
+static bool release_version(const char *s, uint64_t len)
+{
+	uint64_t i;
+
+	if (len < 5 || len > 32 || memcmp(s, "go1.", 4) ||
+	    !isdigit((unsigned char)s[4]))
+		return false;
+	for (i = 4; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.')
+			return false;
+	return true;
+}
+
+/*
+ * schedinit reads buildVersion (`if buildVersion == ""`): the variable
+ * whose string is the version found in the build info.  A binary without
+ * build info (some release pipelines drop .go.buildinfo) has no version to
+ * compare with: then the one variable of schedinit holding a release
+ * version string.
+ */
 static int find_buildversion(const struct lw_gobin *b, struct lw_godref *r,
 			     uint64_t *ret)
 {
@@ -1017,15 +1098,16 @@ static int find_buildversion(const struct lw_gobin *b, struct lw_godref *r,
 	int n, k, i, hits = 0;
 	const char *s;
 
-	if (!b->vmajor)
-		return -ENOENT;
 	n = lw_gobin__data_refs(b, "runtime.schedinit", r, MAX_REFS);
 	if (n < 0)
 		return n;
 	k = distinct(r, n, d, MAX_REFS);
 	for (i = 0; i < k; i++) {
 		s = read_gostring(b, d[i], &len);
-		if (!s || len != vlen || memcmp(s, b->version, vlen))
+		if (!s)
+			continue;
+		if (b->vmajor ? len != vlen || memcmp(s, b->version, vlen)
+			      : !release_version(s, len))
 			continue;
 		found = d[i];
 		hits++;
@@ -1034,6 +1116,19 @@ static int find_buildversion(const struct lw_gobin *b, struct lw_godref *r,
 		return -ENOENT;
 	*ret = found;
 	return 0;
+}
+
+/* Last resort for the version: runtime.buildVersion found in the code. */
+static void version_from_code(struct lw_gobin *b)
+{
+	struct lw_godref *r = calloc(MAX_REFS, sizeof(*r));
+	uint64_t addr, len;
+	const char *v;
+
+	if (r && !find_buildversion(b, r, &addr) &&
+	    (v = read_gostring(b, addr, &len)))
+		set_version(b, v, len);
+	free(r);
 }
 
 int lw_gobin__find_var(const struct lw_gobin *b, const char *name,
@@ -1240,8 +1335,9 @@ int lw_gobin__layout_dwarf(const struct lw_gobin *b, struct lw_go_layout *ret)
  * runtime.g offsets per Go version on amd64, for binaries without DWARF.
  * Measured from the DWARF of each toolchain's own binaries; test_gobin
  * compares every row it has a toolchain for with DWARF, so a row that
- * stops matching fails the build.  Versions without a row (1.20, and
- * anything newer than the last row) get -ENOENT rather than a guess.
+ * stops matching fails the build.  Versions without a row (older than
+ * 1.16, and anything newer than the last row) get -ENOENT rather than a
+ * guess.
  */
 struct go_g_row {
 	int minor;
@@ -1251,7 +1347,24 @@ struct go_g_row {
 
 static const struct go_g_row go_g_rows[] = {
 	/* startpc = gopc + 16, syscallpc = syscallsp + 8 in every row. */
+	/*
+	 * 1.16, 1.17, 1.18 and 1.20: no toolchain of these versions is
+	 * available here, so these rows were not measured from DWARF.  They
+	 * were read from the machine code of each version's own runtime in
+	 * stripped esbuild binaries (go1.16.3, go1.17.2, go1.18.3, go1.20.7):
+	 * mcall's stores to sched.sp/pc/bp, newproc1's stores to gopc,
+	 * ancestors, startpc and goid, gopark's status read and waitreason
+	 * store, reentersyscall's syscallsp/pc stores and markroot's
+	 * waitsince test, and they agree with runtime2.go of those versions
+	 * (1.17 added the sched-latency tracking fields before gopc).
+	 * test_goparts re-derives them from those binaries when they are
+	 * cached, and the esbuild integration test reads live servers.
+	 */
+	{16, 104, 112, 144, 152, 168, 176, 280, 0},
+	{17, 104, 112, 144, 152, 168, 176, 296, 0},
+	{18, 104, 112, 144, 152, 168, 176, 296, 0},
 	{19, 104, 112, 144, 152, 168, 176, 296, 0},
+	{20, 104, 112, 144, 152, 168, 176, 296, 0},
 	{21, 104, 112, 144, 152, 168, 176, 280, 272},
 	{22, 104, 112, 144, 152, 168, 176, 280, 272},
 	{23, 104, 112, 152, 160, 176, 184, 288, 280},
@@ -1286,7 +1399,8 @@ int lw_go_layout_for_version(int major, int minor, struct lw_go_layout *ret)
 			.g_gopc = r->gopc,
 			.g_startpc = r->gopc + 16,
 			.g_parentgoid = r->parentgoid,
-			/* runtime.bucket and memRecord: the same in 1.19-1.26. */
+			/* runtime.bucket and memRecord: the same in 1.16-1.26
+			 * ((*bucket).mp and mProf_FlushLocked of each). */
 			.bucket_next = 0,
 			.bucket_allnext = 8,
 			.bucket_typ = 16,

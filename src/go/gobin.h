@@ -75,6 +75,7 @@ struct lw_godref {
 	uint64_t addr; /* referenced address (.data/.bss/.noptr*) */
 	bool lea; /* address taken (LEA), else a load or store */
 	bool write; /* the instruction writes there */
+	uint8_t size; /* bytes the memory operand covers */
 };
 
 /*

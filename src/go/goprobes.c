@@ -203,10 +203,17 @@ int lw_goprobe_plan(const struct lw_gobin *b, const char *path,
 	cs_insn *in = NULL;
 	Elf *elf = NULL;
 	csh h = 0;
-	int fd, err;
+	int fd, err, major, minor;
 	unsigned i;
 
 	memset(pl, 0, sizeof(*pl));
+	/* The probes read newproc1's result and gdestroy's/goexit0's
+	 * argument from RAX: Go's register ABI, amd64 from Go 1.17.  Go
+	 * 1.16 passes both on the stack.  An unknown version is refused
+	 * too: the g layout would be unknown anyway. */
+	if (lw_gobin__version_num(b, &major, &minor) ||
+	    (major == 1 && minor < 17))
+		return -EOPNOTSUPP;
 	err = lw_gobin__find_func(b, "runtime.newproc1", &np_entry, &np_end);
 	if (err)
 		return err;

@@ -35,7 +35,8 @@ struct lw_goprobe_plan {
  * Decode the runtime's code of the executable at path (b is the same
  * file, opened) with capstone and fill *ret.  0, -ENOENT when a function
  * is missing, -EOPNOTSUPP when newproc1 leaves other than by RET (a tail
- * jump) or has more RETs than we keep, -errno from open.  Reads the file
+ * jump) or has more RETs than we keep, or when the Go version is unknown
+ * or older than 1.17 (no register ABI), -errno from open.  Reads the file
  * only, never the process.
  */
 int lw_goprobe_plan(const struct lw_gobin *b, const char *path,
