@@ -10,6 +10,11 @@
  *
  *	test_go leaks FIXTURE TAG stripped|unstripped [probes]
  *	test_go stress FIXTURE TAG [probes]
+ *	test_go esbuild ESBUILD GOVERSION
+ *
+ * esbuild: a released esbuild binary (stripped, built by its authors with
+ * the Go version GOVERSION, "go1.16.3") serving files, read twice while
+ * idle with a known number of keep-alive connections (test_esbuild()).
  *
  * TAG is the toolchain's version ("1.19").  probes: leakwatch runs with
  * --goroutine-probes, and the births and deaths it counts are checked
@@ -131,9 +136,9 @@ static void dump_file(const char *tag, const char *ext)
 
 /*
  * Fork and exec argv with stdout/stderr to tmpdir/TAG.out and TAG.err and
- * stdin from /dev/null.  Returns the PID or -1.
+ * stdin from in_fd (-1: /dev/null).  Returns the PID or -1.
  */
-static pid_t spawn(char *const argv[], const char *tag)
+static pid_t spawn_in(char *const argv[], const char *tag, int in_fd)
 {
 	char out[PATH_MAX], err[PATH_MAX];
 	pid_t pid;
@@ -148,7 +153,7 @@ static pid_t spawn(char *const argv[], const char *tag)
 		return -1;
 	}
 	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
+		int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
 		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
@@ -166,6 +171,11 @@ static pid_t spawn(char *const argv[], const char *tag)
 		fprintf(stderr, " %s", argv[i]);
 	fprintf(stderr, "\n");
 	return pid;
+}
+
+static pid_t spawn(char *const argv[], const char *tag)
+{
+	return spawn_in(argv, tag, -1);
 }
 
 /* The exit code, 128 + signal, or -1 (killed after timeout_s, a failure). */
@@ -1193,6 +1203,356 @@ out:
 	json_object_put(root);
 }
 
+/* ---- esbuild: stripped Go binaries built by others ---- */
+
+#define ESBUILD_WINDOW_S 5
+#define ESBUILD_CONNS_1 3 /* idle keep-alive connections, first reading */
+#define ESBUILD_CONNS_2 5 /* and second */
+#define ESBUILD_BODY "console.log(\"leakwatch\")\n"
+
+/* A loopback TCP port nobody listens on right now. */
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd, port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (!bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    !getsockname(fd, (struct sockaddr *)&sa, &len))
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/*
+ * One HTTP/1.1 keep-alive request on a new connection, read up to the end
+ * of the body (which is ESBUILD_BODY), the connection left open: net/http
+ * then keeps one goroutine in (*conn).serve waiting for the next request.
+ * The fd, or -1 (a failure, reported).
+ */
+static int keepalive_conn(int port)
+{
+	static const char req[] = "GET /a.js HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				  "Connection: keep-alive\r\n\r\n";
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 20 };
+	char buf[4096];
+	size_t len = 0;
+	int fd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fail("socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(fd, req, sizeof(req) - 1) != sizeof(req) - 1) {
+		fail("keep-alive request to port %d: %s", port,
+		     strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* The reply is small: the body is its last bytes. */
+	while (len < sizeof(buf) - 1) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (r <= 0)
+			break;
+		len += r;
+		buf[len] = '\0';
+		if (strstr(buf, "\r\n\r\n") && strstr(buf, ESBUILD_BODY))
+			return fd;
+	}
+	buf[len] = '\0';
+	fail("keep-alive request to port %d: no full reply: \"%.200s\"", port,
+	     buf);
+	close(fd);
+	return -1;
+}
+
+/* A frame or creation site names a function, a file and a line. */
+static bool named_place(struct json_object *o)
+{
+	const char *fn = jstr(o, "function"), *file = jstr(o, "file");
+
+	return fn && *fn && file && *file && ju64(o, "line") > 0;
+}
+
+/*
+ * The checks of one report of the idle esbuild server with conns open
+ * keep-alive connections.  Returns the number of goroutines at sites
+ * other than the connections' (the server's own, for the next reading to
+ * compare), or -1.
+ */
+static long check_esbuild_report(const char *json, const char *goversion,
+				 int conns)
+{
+	struct json_object *root = json_object_from_file(json), *go, *gr;
+	struct json_object *sites, *cb;
+	size_t i, n;
+	long others = 0;
+	uint64_t live, sum = 0;
+	bool own_pkg = false, rt_main = false;
+	struct gsum c;
+
+	if (!root) {
+		fail("cannot parse the JSON report \"%s\": %s", json,
+		     json_util_get_last_err());
+		return -1;
+	}
+	go = jget(root, "go");
+	gr = jget(root, "goroutines");
+	sites = gsites(root);
+	if (!streq(jstr(go, "version"), goversion))
+		fail_diff("go.version (the binary's build info)", goversion,
+			  jstr(go, "version") ?: "(null)");
+	if (!json_object_get_boolean(jget(go, "stripped")))
+		fail_diff("go.stripped", "true", "false");
+	if (!streq(jstr(go, "layout_from"), "table"))
+		fail_diff("go.layout_from", "table",
+			  jstr(go, "layout_from") ?: "(null)");
+	if (!gr || jget(gr, "error") || !sites) {
+		fail("goroutines: missing, or an error: %s",
+		     json_object_to_json_string(gr));
+		goto out;
+	}
+	if (ju64(gr, "torn"))
+		fail_diff_u64("goroutines.torn", 0, ju64(gr, "torn"));
+	if (ju64(jget(gr, "verdicts"), "leak"))
+		fail_diff_u64("goroutines.verdicts.leak (an idle server)", 0,
+			      ju64(jget(gr, "verdicts"), "leak"));
+
+	/* Exactly one goroutine per open connection, all at net/http's
+	 * `go c.serve(connCtx)` in (*Server).Serve, waiting for input. */
+	c = sum_start(root, "net/http.(*conn).serve");
+	if (c.live != (uint64_t)conns || c.nr_sites != 1)
+		fail("net/http.(*conn).serve: %" PRIu64
+		     " goroutines in %d sites, expected %d in 1 (one per open keep-alive connection)",
+		     c.live, c.nr_sites, conns);
+	if (c.top) {
+		cb = jget(c.top, "created_by");
+		if (!streq(jstr(cb, "function"), "net/http.(*Server).Serve") ||
+		    !streq(jstr(cb, "file"), "net/http/server.go") ||
+		    !ju64(cb, "line"))
+			fail_diff("(*conn).serve created by",
+				  "net/http.(*Server).Serve (net/http/server.go:N)",
+				  json_object_to_json_string(cb));
+		if (ju64(jget(c.top, "wait_reasons"), "IO wait") !=
+		    (uint64_t)conns)
+			fail_diff("(*conn).serve wait reasons", "all IO wait",
+				  json_object_to_json_string(
+					  jget(c.top, "wait_reasons")));
+	}
+
+	n = json_object_array_length(sites);
+	for (i = 0; i < n; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+		struct json_object *stack = jget(site, "stack");
+		const char *start = jstr(site, "start_function");
+		size_t k, nf = json_object_array_length(stack);
+
+		live = ju64(site, "live");
+		sum += live;
+		cb = jget(site, "created_by");
+		if (streq(jstr(site, "verdict"), "leak"))
+			fail("site %s: verdict leak on an idle server", start);
+		/* Every site: both ends named from the binary's own pclntab. */
+		if (!start || !*start || !named_place(cb))
+			fail("site without a named start function or creation place: %s",
+			     json_object_to_json_string(site));
+		for (k = 0; k < nf; k++)
+			if (!named_place(json_object_array_get_idx(stack, k)))
+				fail("site %s: frame %zu not symbolized: %s",
+				     start, k,
+				     json_object_to_json_string(
+					     json_object_array_get_idx(stack,
+								       k)));
+		if (start && strstr(start, "github.com/evanw/esbuild/"))
+			own_pkg = true;
+		if (streq(start, "runtime.main"))
+			rt_main = true;
+		if (!streq(start, "net/http.(*conn).serve"))
+			others += live;
+	}
+	if (sum != ju64(gr, "live"))
+		fail_diff_u64("goroutines.live (sum of the sites)", sum,
+			      ju64(gr, "live"));
+	if (!own_pkg)
+		fail("no goroutine started in esbuild's own packages (github.com/evanw/esbuild/...)");
+	if (!rt_main)
+		fail("no runtime.main goroutine");
+	if (failures)
+		print_gsites(root);
+out:
+	json_object_put(root);
+	return failures ? -1 : others;
+}
+
+/* leakwatch diagnose -p pid for the esbuild window into json; true if it
+ * exited 0. */
+static bool run_lw_esbuild(const char *lw, pid_t pid, const char *json,
+			   const char *tag)
+{
+	char pidstr[16], window[16];
+	char *argv[] = { (char *)lw, "diagnose", "-p", pidstr, "-d", window,
+			 "--json", (char *)json, NULL };
+	pid_t lwp;
+	int code;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+	snprintf(window, sizeof(window), "%d", ESBUILD_WINDOW_S);
+	lwp = spawn(argv, tag);
+	if (lwp < 0)
+		return false;
+	code = wait_exit(lwp, ESBUILD_WINDOW_S + LW_SLACK_S, tag);
+	if (code) {
+		fail("%s: exit code %d", tag, code);
+		dump_file(tag, "out");
+		dump_file(tag, "err");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A released esbuild (a static, stripped Go program built by its authors,
+ * scripts/esbuild-fetch.sh) serving a directory, read twice while idle:
+ * with ESBUILD_CONNS_1 and then ESBUILD_CONNS_2 keep-alive connections
+ * open.  The Go version must be the build info's, each reading must count
+ * exactly one net/http connection goroutine per open connection, every
+ * site must be named, nothing may be a leak, the server's other goroutines
+ * must be the same in both readings, and esbuild must still serve after.
+ */
+static void test_esbuild(const char *lw, const char *exe,
+			 const char *goversion)
+{
+	char www[512], js[PATH_MAX], serve[64], dir[PATH_MAX];
+	char json1[PATH_MAX], json2[PATH_MAX];
+	int conns[ESBUILD_CONNS_2], nconns = 0, in[2] = { -1, -1 };
+	int port, i;
+	long others1, others2;
+	char *body = NULL;
+	pid_t es = -1;
+	FILE *f;
+
+	for (i = 0; i < ESBUILD_CONNS_2; i++)
+		conns[i] = -1;
+	snprintf(www, sizeof(www), "%s/www", tmpdir);
+	snprintf(js, sizeof(js), "%s/a.js", www);
+	if (mkdir(www, 0755) || !(f = fopen(js, "w"))) {
+		fail("cannot write \"%s\": %s", js, strerror(errno));
+		return;
+	}
+	fputs(ESBUILD_BODY, f);
+	fclose(f);
+	port = free_port();
+	if (port < 0) {
+		fail("no free loopback port: %s", strerror(errno));
+		return;
+	}
+	snprintf(serve, sizeof(serve), "--serve=127.0.0.1:%d", port);
+	snprintf(dir, sizeof(dir), "--servedir=%s", www);
+	/* Newer esbuild stops serving when its stdin closes: keep a pipe's
+	 * write end open for as long as the test runs. */
+	if (pipe2(in, O_CLOEXEC)) {
+		fail("pipe: %s", strerror(errno));
+		return;
+	}
+	{
+		char *argv[] = { (char *)exe, serve, dir, NULL };
+
+		es = spawn_in(argv, "esbuild", in[0]);
+	}
+	close(in[0]);
+	if (es < 0)
+		goto out;
+	for (i = 0; i < 300 && nconns == 0; i++) {
+		sleep_ms(100);
+		if (!still_running(es, "esbuild")) {
+			es = -1;
+			goto out;
+		}
+		/* Probe quietly until it listens; the first open connection
+		 * is the first of the held ones. */
+		{
+			struct sockaddr_in sa = { .sin_family = AF_INET,
+						  .sin_port = htons(port) };
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (fd >= 0 &&
+			    !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+				close(fd);
+				conns[nconns] = keepalive_conn(port);
+				if (conns[nconns] < 0)
+					goto out;
+				nconns++;
+			} else if (fd >= 0) {
+				close(fd);
+			}
+		}
+	}
+	if (!nconns) {
+		fail("esbuild: not listening on port %d after 30 s", port);
+		dump_file("esbuild", "err");
+		goto out;
+	}
+	while (nconns < ESBUILD_CONNS_1) {
+		conns[nconns] = keepalive_conn(port);
+		if (conns[nconns] < 0)
+			goto out;
+		nconns++;
+	}
+	/* The probe connection's goroutine ends when it sees the close. */
+	sleep_ms(500);
+
+	snprintf(json1, sizeof(json1), "%s/report1.json", tmpdir);
+	snprintf(json2, sizeof(json2), "%s/report2.json", tmpdir);
+	if (!run_lw_esbuild(lw, es, json1, "leakwatch1"))
+		goto out;
+	others1 = check_esbuild_report(json1, goversion, nconns);
+	while (nconns < ESBUILD_CONNS_2) {
+		conns[nconns] = keepalive_conn(port);
+		if (conns[nconns] < 0)
+			goto out;
+		nconns++;
+	}
+	if (!run_lw_esbuild(lw, es, json2, "leakwatch2"))
+		goto out;
+	others2 = check_esbuild_report(json2, goversion, nconns);
+	if (others1 >= 0 && others2 >= 0 && others1 != others2)
+		fail("the idle server's own goroutines changed between readings: %ld, then %ld",
+		     others1, others2);
+	if (others2 >= 0)
+		fprintf(stderr,
+			"esbuild %s: %d and %d connections, %ld other goroutines\n",
+			goversion, ESBUILD_CONNS_1, ESBUILD_CONNS_2, others2);
+
+	/* Unharmed: still running, still serving. */
+	if (!still_running(es, "esbuild")) {
+		es = -1;
+		goto out;
+	}
+	body = http_get(port, "/a.js");
+	if (body && strcmp(body, ESBUILD_BODY))
+		fail_diff("esbuild's reply after the readings", ESBUILD_BODY,
+			  body);
+out:
+	free(body);
+	for (i = 0; i < nconns; i++)
+		close(conns[i]);
+	if (in[1] >= 0)
+		close(in[1]);
+	stop_child(es);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -1206,21 +1566,29 @@ int main(int argc, char **argv)
 	bool leaks = !strcmp(mode, "leaks"), stress = !strcmp(mode, "stress");
 	char name[64];
 
+	bool esbuild = !strcmp(mode, "esbuild");
+
 	probes = argc > 1 && !strcmp(argv[argc - 1], "probes");
 	if (probes)
 		argc--;
 	if (!(leaks && argc == 5 && (!strcmp(argv[4], "stripped") ||
 				     !strcmp(argv[4], "unstripped"))) &&
-	    !(stress && argc == 4)) {
+	    !(stress && argc == 4) && !(esbuild && argc == 4 && !probes)) {
 		fprintf(stderr,
 			"usage: %s leaks FIXTURE TAG stripped|unstripped [probes]\n"
-			"       %s stress FIXTURE TAG [probes]\n",
-			argv[0], argv[0]);
+			"       %s stress FIXTURE TAG [probes]\n"
+			"       %s esbuild ESBUILD GOVERSION\n",
+			argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	if (geteuid() != 0) {
 		printf("skipped: %s needs root\n", mode);
 		return 77;
+	}
+	if (esbuild && access(argv[2], X_OK)) {
+		fprintf(stderr, "FAIL: \"%s\" is missing: scripts/setup.sh fetches it from the npm registry (scripts/esbuild-fetch.sh)\n",
+			argv[2]);
+		return 1;
 	}
 	if (!lw || access(lw, X_OK) || access(argv[2], X_OK)) {
 		fprintf(stderr, "FAIL: LW_LEAKWATCH (\"%s\") or the fixture \"%s\" is missing (run through ctest)\n",
@@ -1238,6 +1606,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (leaks)
 		test_leaks(lw, argv[2], argv[3], !strcmp(argv[4], "stripped"));
+	else if (esbuild)
+		test_esbuild(lw, argv[2], argv[3]);
 	else
 		test_stress(lw, argv[2]);
 	if (failures) {

@@ -5,13 +5,19 @@
  * toolchain the build found (LW_GO_TAGS, binaries in LW_GO_FIXTURE_DIR as
  * gobin-<tag> and gobin-<tag>-stripped): version, pclntab lookups, runtime
  * variables in stripped binaries versus .symtab, and runtime.g layouts.
+ * Also released esbuild binaries (stripped Go built by others, fetched by
+ * scripts/esbuild-fetch.sh) for the Go versions we have no toolchain for:
+ * their rows of the layout table are checked against their own code.
  */
 #include "lwtest.h"
 
 #include "go/gobin.h"
 
+#include <capstone/capstone.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -274,6 +280,268 @@ static void test_go_fixtures(void)
 	}
 }
 
+/* ---- esbuild: Go versions without a toolchain here ---- */
+
+/* One memory operand of one instruction: [base + disp], not stack or
+ * RIP-relative. */
+struct memop {
+	int64_t disp;
+	uint8_t size;
+	bool write, lea;
+	x86_reg src; /* the register stored, for a MOV to memory */
+};
+
+/* The memory operands of function name in the file at path (link-time
+ * addresses of a non-PIE), at most max.  -1 on error. */
+static int func_memops(const struct lw_gobin *b, const char *path,
+		       const char *name, struct memop *ops, int max)
+{
+	uint64_t entry, end, addr;
+	const uint8_t *code;
+	uint8_t *buf = NULL;
+	size_t left, i, nph;
+	cs_insn *in = NULL;
+	Elf *elf = NULL;
+	csh h = 0;
+	int fd, n = -1;
+
+	if (lw_gobin__find_func(b, name, &entry, &end))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getphdrnum(elf, &nph))
+		goto out;
+	buf = malloc(end - entry);
+	for (i = 0; buf && i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    entry < ph.p_vaddr || end > ph.p_vaddr + ph.p_filesz)
+			continue;
+		if (pread(fd, buf, end - entry,
+			  (off_t)(ph.p_offset + entry - ph.p_vaddr)) ==
+		    (ssize_t)(end - entry))
+			n = 0;
+		break;
+	}
+	if (n < 0 || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+		n = -1;
+		goto out;
+	}
+	(void)cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	code = buf;
+	left = end - entry;
+	addr = entry;
+	while (in && cs_disasm_iter(h, &code, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+		int k;
+
+		for (k = 0; k < x->op_count && n < max; k++) {
+			const cs_x86_op *op = &x->operands[k];
+
+			if (op->type != X86_OP_MEM || op->mem.base == X86_REG_RSP ||
+			    op->mem.base == X86_REG_RIP ||
+			    op->mem.base == X86_REG_INVALID ||
+			    op->mem.segment != X86_REG_INVALID)
+				continue;
+			ops[n] = (struct memop){
+				.disp = op->mem.disp,
+				.size = op->size,
+				.write = !!(op->access & CS_AC_WRITE),
+				.lea = in->id == X86_INS_LEA,
+				.src = in->id == X86_INS_MOV && k == 0 &&
+						       x->op_count == 2 &&
+						       x->operands[1].type ==
+							       X86_OP_REG ?
+					       x->operands[1].reg :
+					       X86_REG_INVALID,
+			};
+			n++;
+		}
+	}
+out:
+	if (in)
+		cs_free(in, 1);
+	if (h)
+		cs_close(&h);
+	if (elf)
+		elf_end(elf);
+	free(buf);
+	(void)close(fd);
+	return n;
+}
+
+/* Is there an access of size bytes at disp (write or read, or a LEA)? */
+static bool has_op(const struct memop *ops, int n, uint32_t disp, int size,
+		   int kind)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (ops[i].disp != disp || (size && ops[i].size != size))
+			continue;
+		if ((kind == 'w' && ops[i].write && !ops[i].lea) ||
+		    (kind == 'r' && !ops[i].write && !ops[i].lea) ||
+		    (kind == 'l' && ops[i].lea))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The table row of a Go version we have no toolchain for, checked against
+ * what that version's runtime code does with each field (Go's sources of
+ * the version name the same fields; the offsets are the compiler's):
+ *  - mcall saves the caller's pc, sp and rbp into g.sched (rbp itself is
+ *    stored at sched.bp);
+ *  - newproc1 stores newg.sched.sp, gopc, ancestors (gopc + 8), startpc
+ *    and goid;
+ *  - gopark reads the status (32 bits) and stores the wait reason (8);
+ *  - reentersyscall stores syscallsp and syscallpc;
+ *  - markroot tests and sets waitsince;
+ *  - (*bucket).mp tests typ, reads nstk and skips the header;
+ *  - mProf_FlushLocked adds a cycle into memRecord.active.
+ */
+static void check_layout_code(struct lw_gobin *b, const char *path,
+			      const char *ver, const struct lw_go_layout *l)
+{
+	struct memop *ops = calloc(4096, sizeof(*ops));
+	char what[160];
+	int n, i;
+	bool bp_saved = false;
+
+	if (!ASSERT_NOT_NULL(ops, "calloc"))
+		return;
+#define CODE(fn)                                                               \
+	(n = func_memops(b, path, fn, ops, 4096),                              \
+	 snprintf(what, sizeof(what), "%s %s", ver, fn),                        \
+	 ASSERT_TRUE(n > 0, what))
+#define HAS(disp, size, kind, field)                                           \
+	do {                                                                   \
+		snprintf(what, sizeof(what), "%s: %s at %u", ver, field,       \
+			 (unsigned)(disp));                                    \
+		ASSERT_TRUE(has_op(ops, n, disp, size, kind), what);           \
+	} while (0)
+	if (CODE("runtime.mcall")) {
+		for (i = 0; i < n; i++)
+			if (ops[i].write && ops[i].src == X86_REG_RBP &&
+			    ops[i].disp == l->g_sched_bp)
+				bp_saved = true;
+		snprintf(what, sizeof(what), "%s: mcall stores rbp at %u", ver,
+			 l->g_sched_bp);
+		ASSERT_TRUE(bp_saved, what);
+		HAS(l->g_sched_sp, 8, 'w', "sched.sp");
+		HAS(l->g_sched_pc, 8, 'w', "sched.pc");
+	}
+	if (CODE("runtime.newproc1")) {
+		HAS(l->g_sched_sp, 8, 'w', "newg.sched.sp");
+		HAS(l->g_gopc, 8, 'w', "newg.gopc");
+		HAS(l->g_gopc + 8, 8, 'w', "newg.ancestors");
+		HAS(l->g_startpc, 8, 'w', "newg.startpc");
+		HAS(l->g_goid, 8, 'w', "newg.goid");
+	}
+	if (CODE("runtime.gopark")) {
+		HAS(l->g_atomicstatus, 4, 'r', "readgstatus(gp)");
+		HAS(l->g_waitreason, 1, 'w', "gp.waitreason");
+	}
+	if (CODE("runtime.reentersyscall")) {
+		HAS(l->g_syscallsp, 8, 'w', "syscallsp");
+		HAS(l->g_syscallpc, 8, 'w', "syscallpc");
+	}
+	if (CODE("runtime.markroot")) {
+		HAS(l->g_waitsince, 8, 'r', "waitsince test");
+		HAS(l->g_waitsince, 8, 'w', "waitsince set");
+	}
+	if (CODE("runtime.(*bucket).mp")) {
+		HAS(l->bucket_typ, 8, 'r', "bucket.typ");
+		HAS(l->bucket_nstk, 8, 'r', "bucket.nstk");
+		HAS(l->bucket_hdr_size, 0, 'l', "bucket header size");
+	}
+	if (CODE("runtime.mProf_FlushLocked")) {
+		HAS(l->memrecord_active_allocs, 8, 'w', "active.allocs");
+		HAS(l->memrecord_active_frees, 8, 'w', "active.frees");
+		HAS(l->memrecord_active_alloc_bytes, 8, 'w',
+		    "active.alloc_bytes");
+		HAS(l->memrecord_active_free_bytes, 8, 'w',
+		    "active.free_bytes");
+	}
+#undef CODE
+#undef HAS
+	free(ops);
+}
+
+/* scripts/esbuild-fetch.sh's pins, and what their build info says. */
+static const struct {
+	const char *esbuild, *go;
+	int minor;
+	bool row_from_code; /* no toolchain: check the row against code */
+} esbuilds[] = {
+	{"0.11.23", "go1.16.3", 16, true}, {"0.13.15", "go1.17.2", 17, true},
+	{"0.14.49", "go1.18.3", 18, true}, {"0.18.20", "go1.20.7", 20, true},
+	{"0.28.2", "go1.26.5", 26, false},
+};
+
+static void test_esbuild(void)
+{
+	const char *dir = getenv("LW_ESBUILD_CACHE");
+	char path[PATH_MAX], what[128];
+	struct lw_go_layout l;
+	struct lw_gofunc f;
+	uint64_t entry, end, a;
+	size_t i, k;
+	int found = 0;
+
+	if (!dir || !*dir)
+		dir = "/var/cache/leakwatch/esbuild";
+	for (i = 0; i < sizeof(esbuilds) / sizeof(esbuilds[0]); i++) {
+		struct lw_gobin *b = NULL;
+
+		snprintf(path, sizeof(path), "%s/%s/esbuild", dir,
+			 esbuilds[i].esbuild);
+		if (access(path, R_OK))
+			continue;
+		found++;
+		if (!ASSERT_OK(lw_gobin__open(path, &b), path))
+			continue;
+		ASSERT_STREQ(lw_gobin__version(b), esbuilds[i].go, path);
+		ASSERT_FALSE(lw_gobin__has_symtab(b), "esbuild is stripped");
+		ASSERT_TRUE(lw_gobin__func_count(b) > 5000, "func count");
+		snprintf(what, sizeof(what), "%s net/http.(*conn).serve",
+			 esbuilds[i].go);
+		if (ASSERT_OK(lw_gobin__find_func(b, "net/http.(*conn).serve",
+						  &entry, &end),
+			      what) &&
+		    ASSERT_OK(lw_gobin__lookup_pc(b, entry, &f), what)) {
+			ASSERT_STREQ(f.name, "net/http.(*conn).serve", what);
+			ASSERT_STREQ(f.file, "net/http/server.go", what);
+			ASSERT_TRUE(f.line > 0, what);
+			ASSERT_U64_EQ(f.entry, entry, what);
+		}
+		for (k = 0; k < sizeof(vars) / sizeof(vars[0]); k++) {
+			/* Go 1.16: allgs only (no forEachGRace). */
+			if (esbuilds[i].minor == 16 &&
+			    (!strcmp(vars[k], "runtime.allglen") ||
+			     !strcmp(vars[k], "runtime.allgptr")))
+				continue;
+			snprintf(what, sizeof(what), "%s %s", esbuilds[i].go,
+				 vars[k]);
+			ASSERT_OK(lw_gobin__find_var(b, vars[k], &a), what);
+		}
+		snprintf(what, sizeof(what), "%s layout", esbuilds[i].go);
+		if (ASSERT_OK(lw_gobin__layout(b, &l), what) &&
+		    esbuilds[i].row_from_code)
+			check_layout_code(b, path, esbuilds[i].go, &l);
+		lw_gobin__free(b);
+	}
+	if (!found)
+		printf("no esbuild binaries in %s (scripts/esbuild-fetch.sh): their checks did not run\n",
+		       dir);
+}
+
 /* Not Go: an ELF (this C test program), a text file, no file at all. */
 static void test_not_go(void)
 {
@@ -292,7 +560,7 @@ static void test_not_go(void)
 	ASSERT_EQ(lw_gobin__open(tmp, &b), -ENOEXEC, "text file");
 	(void)unlink(tmp);
 	lw_gobin__free(NULL);
-	ASSERT_EQ(lw_go_layout_for_version(1, 20, &l), -ENOENT, "no 1.20 row");
+	ASSERT_EQ(lw_go_layout_for_version(1, 15, &l), -ENOENT, "no 1.15 row");
 	ASSERT_EQ(lw_go_layout_for_version(2, 0, &l), -ENOENT, "go2");
 }
 
@@ -301,6 +569,7 @@ int main(void)
 	static const struct lwt_case cases[] = {
 		LWT_CASE(test_not_go),
 		LWT_CASE(test_go_fixtures),
+		LWT_CASE(test_esbuild),
 	};
 
 	return lw_test_main(cases, sizeof(cases) / sizeof(cases[0]));
