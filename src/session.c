@@ -25,6 +25,7 @@
 
 #include "alloc.h"
 #include "fd.h"
+#include "go/gobin.h"
 #include "go/gocollect.h"
 #include "go/goprobes.h"
 #include "launch.h"
@@ -612,6 +613,33 @@ static void open_goprobes(struct session *s)
 			s->pid, strerror(errno));
 }
 
+/*
+ * A Go target the collector could not open.  -ENOENT from it means either
+ * no runtime.g layout for its version (stripped, no DWARF, a version the
+ * table has no row for: better said plainly than "No such file") or a
+ * runtime variable its code did not give away.
+ */
+static void warn_go_unreadable(int pid, int err)
+{
+	struct lw_go_layout l;
+	struct lw_gobin *b;
+	char exe[64];
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	if (err != -ENOENT || lw_gobin__open(exe, &b)) {
+		pr_warn("PID %d is a Go program but its runtime cannot be read: %s, ignoring\n",
+			pid, strerror(-err));
+		return;
+	}
+	if (lw_gobin__layout(b, &l))
+		pr_warn("PID %d is a Go program (%s, without DWARF) whose runtime.g layout leakwatch does not know (its table covers Go 1.16-1.26), ignoring its goroutines and Go heap\n",
+			pid, lw_gobin__version(b));
+	else
+		pr_warn("PID %d is a Go program (%s) but the runtime variables leakwatch reads were not found in its code, ignoring its goroutines and Go heap\n",
+			pid, lw_gobin__version(b));
+	lw_gobin__free(b);
+}
+
 int lw_session__run(const struct lw_session_opts *o)
 {
 	struct lw_alloc_probe_opts popts = { 0 };
@@ -637,8 +665,7 @@ int lw_session__run(const struct lw_session_opts *o)
 	read_target_info(&s);
 	err = lw_gocollect__new(s.pid, &s.go);
 	if (err && err != -ENOEXEC)
-		pr_warn("PID %d is a Go program but its runtime cannot be read: %s, ignoring\n",
-			s.pid, strerror(-err));
+		warn_go_unreadable(s.pid, err);
 	else if (!err)
 		pr_debug("PID %d is a Go program (%s)\n", s.pid,
 			 lw_gocollect__version(s.go));
@@ -733,8 +760,10 @@ int lw_session__run(const struct lw_session_opts *o)
 		err = 0; /* gone already: the loop notices */
 	}
 	if (s.alloc_unprobed)
-		pr_info("tracing PID %d (%s): a Go program without an allocator to probe, reading its goroutines and Go heap, reporting %s\n",
+		pr_info("tracing PID %d (%s): a Go program without an allocator to probe, %s, reporting %s\n",
 			s.pid, s.target.comm,
+			s.go ? "reading its goroutines and Go heap" :
+			       "its runtime unreadable (above): threads and sockets only",
 			o->mode == LW_MODE_DIAGNOSE ? "at the end" : "periodically");
 	else if (o->mode == LW_MODE_DIAGNOSE)
 		pr_info("tracing PID %d (%s): %d allocator functions probed, reporting in %.0f s\n",
