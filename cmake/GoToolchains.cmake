@@ -7,6 +7,10 @@
 # scripts/go-toolchains.sh put in LW_GO_CACHE (go1.NN/bin/go).
 set(LW_GO_CACHE "/var/cache/leakwatch/go" CACHE PATH
     "Where scripts/setup.sh puts extra Go toolchains")
+# Released esbuild binaries: Go built by others (scripts/esbuild-fetch.sh),
+# read by test_gobin and integration_go_esbuild_*.
+set(LW_ESBUILD_CACHE "/var/cache/leakwatch/esbuild" CACHE PATH
+    "Where scripts/setup.sh puts the esbuild binaries")
 if(NOT LW_GO_TOOLCHAINS)
   file(GLOB _lw_debian_go /usr/lib/go-1.*/bin/go)
   file(GLOB _lw_cached_go ${LW_GO_CACHE}/go1.*/bin/go)
