@@ -48,18 +48,25 @@ for pin in "${todo[@]}"; do
 	read -r pkg ver sum <<<"$pin"
 	dir="$work/$ver"
 	mkdir -p "$dir"
+	if [ -n "${down:-}" ]; then
+		failed+=("$pkg@$ver")
+		continue
+	fi
 	ok=
-	for try in 1 2 3; do
-		if (cd "$dir" && timeout 120 npm pack --silent "$pkg@$ver" >/dev/null 2>"$dir/npm.err"); then
+	for try in 1 2; do
+		if (cd "$dir" && timeout 120 npm pack --loglevel=error --fetch-retries=1 \
+			--fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=10000 \
+			"$pkg@$ver" >/dev/null 2>"$dir/npm.err"); then
 			ok=1
 			break
 		fi
-		sleep $((try * 5))
+		sleep 5
 	done
 	tgz=$(ls "$dir"/*.tgz 2>/dev/null | head -n1 || true)
 	if [ -z "$ok" ] || [ -z "$tgz" ]; then
-		echo "esbuild-fetch: npm pack $pkg@$ver failed: $(tail -n1 "$dir/npm.err" 2>/dev/null)" >&2
+		echo "esbuild-fetch: npm pack $pkg@$ver failed: $(grep -m1 -i 'err' "$dir/npm.err" 2>/dev/null || tail -n1 "$dir/npm.err" 2>/dev/null)" >&2
 		failed+=("$pkg@$ver")
+		down=1 # do not wait for the registry once per package
 		continue
 	fi
 	tar -xzf "$tgz" -C "$dir" package/bin/esbuild
