@@ -1357,7 +1357,7 @@ static const struct go_g_row go_g_rows[] = {
 	 * store, reentersyscall's syscallsp/pc stores and markroot's
 	 * waitsince test, and they agree with runtime2.go of those versions
 	 * (1.17 added the sched-latency tracking fields before gopc).
-	 * test_goparts re-derives them from those binaries when they are
+	 * test_gobin re-checks them against those binaries when they are
 	 * cached, and the esbuild integration test reads live servers.
 	 */
 	{16, 104, 112, 144, 152, 168, 176, 280, 0},
