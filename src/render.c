@@ -182,8 +182,7 @@ int lw_json_push_frame(struct json_object *stack, uint64_t ip,
 		return -ENOMEM;
 	/* Only on Go frames the compiler inlined: other stacks keep their
 	 * fields. */
-	if (fr->inlined &&
-	    lw_json_add_bool(o, "inlined", true))
+	if (fr->inlined && lw_json_add_bool(o, "inlined", true))
 		return -ENOMEM;
 	return 0;
 }

@@ -608,42 +608,43 @@ static bool pcvalue(const struct lw_gobin *b, uint32_t off, uint64_t entry,
 	}
 }
 
-int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
-			struct lw_gofunc *ret)
+/* The function holding pc: largest i with entry(i) <= pc, by bisection. */
+static bool func_of_pc(const struct lw_gobin *b, uint64_t pc, uint64_t *entry,
+		       uint64_t *end, uint64_t *funcoff)
 {
-	uint64_t lo = 0, hi, entry, end, funcoff;
-	uint32_t pcfile, pcln, cuoff, fileoff;
-	int32_t fileno, line;
+	uint64_t lo = 0, hi = b->nfunc;
 
 	if (!b->pcln || !b->nfunc)
-		return -ENOENT;
-	if (!func_at(b, 0, &entry, NULL) || pc < entry ||
-	    !func_at(b, b->nfunc, &end, NULL) || pc >= end)
-		return -ENOENT;
-	/* Largest i with entry(i) <= pc. */
-	hi = b->nfunc;
+		return false;
+	if (!func_at(b, 0, entry, NULL) || pc < *entry ||
+	    !func_at(b, b->nfunc, end, NULL) || pc >= *end)
+		return false;
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (!func_at(b, mid, &entry, NULL))
-			return -ENOENT;
-		if (entry <= pc)
+		if (!func_at(b, mid, entry, NULL))
+			return false;
+		if (*entry <= pc)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	if (!func_at(b, lo, &entry, &funcoff) ||
-	    !func_at(b, lo + 1, &end, NULL))
-		return -ENOENT;
-	memset(ret, 0, sizeof(*ret));
-	ret->name = func_name(b, funcoff);
-	if (!ret->name)
-		return -ENOENT;
-	ret->entry = entry;
-	ret->end = end;
+	return func_at(b, lo, entry, funcoff) && func_at(b, lo + 1, end, NULL);
+}
+
+/* File and line of pc in the physical function funcoff. */
+static void pc_file_line(const struct lw_gobin *b, uint64_t funcoff,
+			 uint64_t entry, uint64_t pc, const char **file,
+			 int *line)
+{
+	uint32_t pcfile, pcln, cuoff, fileoff;
+	int32_t fileno, l;
+
+	*file = NULL;
+	*line = 0;
 	if (func_field(b, funcoff, FF_PCLN, &pcln) &&
-	    pcvalue(b, pcln, entry, pc, &line) && line > 0)
-		ret->line = line;
+	    pcvalue(b, pcln, entry, pc, &l) && l > 0)
+		*line = l;
 	if (func_field(b, funcoff, FF_PCFILE, &pcfile) &&
 	    func_field(b, funcoff, FF_CUOFFSET, &cuoff) &&
 	    pcvalue(b, pcfile, entry, pc, &fileno) && fileno >= 0 &&
@@ -651,8 +652,24 @@ int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
 		fileoff = le32(b->pcln + b->off_cu +
 			       4 * ((uint64_t)cuoff + fileno));
 		if (fileoff != UINT32_MAX)
-			ret->file = pcln_str(b, b->off_file + fileoff);
+			*file = pcln_str(b, b->off_file + fileoff);
 	}
+}
+
+int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
+			struct lw_gofunc *ret)
+{
+	uint64_t entry, end, funcoff;
+
+	if (!func_of_pc(b, pc, &entry, &end, &funcoff))
+		return -ENOENT;
+	memset(ret, 0, sizeof(*ret));
+	ret->name = func_name(b, funcoff);
+	if (!ret->name)
+		return -ENOENT;
+	ret->entry = entry;
+	ret->end = end;
+	pc_file_line(b, funcoff, entry, pc, &ret->file, &ret->line);
 	return 0;
 }
 
@@ -751,7 +768,7 @@ static uint64_t func_funcdata(const struct lw_gobin *b, uint64_t funcoff,
 		/* Absolute pointers, aligned to 8 in memory (1.16-1.17). */
 		at += (b->pcln_addr + at) % 8;
 		return read_word(b, b->pcln_addr + at + 8 * i, &addr) ? addr
-								       : 0;
+								      : 0;
 	}
 	/* From 1.18: u32 offsets from moduledata.gofunc, ~0 for none. */
 	if (!b->gofunc || at + 4 * i + 4 > b->pcln_size)
@@ -760,17 +777,25 @@ static uint64_t func_funcdata(const struct lw_gobin *b, uint64_t funcoff,
 	return off == UINT32_MAX ? 0 : b->gofunc + off;
 }
 
-/* The funcID of a runtime function found by name, or -1. */
-static int named_func_id(const struct lw_gobin *b, const char *name)
+/* The funcIDs of the runtime functions names[i] (-1: not found), in one
+ * pass over the function table. */
+static void named_func_ids(const struct lw_gobin *b, const char *const *names,
+			   int *ids, int nr)
 {
 	uint64_t i, e, off;
 	const char *n;
+	int k;
 
-	for (i = 0; i < b->nfunc; i++)
-		if (func_at(b, i, &e, &off) && (n = func_name(b, off)) &&
-		    !strcmp(n, name))
-			return func_id(b, off);
-	return -1;
+	for (k = 0; k < nr; k++)
+		ids[k] = -1;
+	for (i = 0; i < b->nfunc; i++) {
+		if (!func_at(b, i, &e, &off) || !(n = func_name(b, off)) ||
+		    strncmp(n, "runtime.", 8))
+			continue;
+		for (k = 0; k < nr; k++)
+			if (ids[k] < 0 && !strcmp(n, names[k]))
+				ids[k] = func_id(b, off);
+	}
 }
 
 /*
@@ -784,8 +809,13 @@ static int named_func_id(const struct lw_gobin *b, const char *name)
  */
 static void goinl_init(struct lw_gobin *b)
 {
+	static const char *const names[] = {
+		"runtime.systemstack", "runtime.systemstack_switch",
+		"runtime.gopanic",     "runtime.sigpanic",
+		"runtime.panicwrap",
+	};
 	uint64_t gofunc_at = b->pcln_magic == GO_PCLN_118 ? 304 : 320;
-	int ss, ssw;
+	int ids[5];
 
 	b->fid_wrapper = b->fid_gopanic = b->fid_sigpanic = -1;
 	b->fid_panicwrap = -1;
@@ -798,16 +828,16 @@ static void goinl_init(struct lw_gobin *b)
 	 * types, etypes and rodata (runtime/symtab.go).
 	 */
 	if (b->pcln_magic != GO_PCLN_116 && b->moddata &&
-	    !read_word(b, b->moddata + gofunc_at, &b->gofunc))
+	    (!read_word(b, b->moddata + gofunc_at, &b->gofunc) ||
+	     !sec_at(b, b->gofunc)))
 		b->gofunc = 0;
-	ss = named_func_id(b, "runtime.systemstack");
-	ssw = named_func_id(b, "runtime.systemstack_switch");
-	if (ss <= 0 || ssw != ss + 1)
+	named_func_ids(b, names, ids, 5);
+	if (ids[0] <= 0 || ids[1] != ids[0] + 1)
 		return;
-	b->fid_wrapper = ssw + 1;
-	b->fid_gopanic = named_func_id(b, "runtime.gopanic");
-	b->fid_sigpanic = named_func_id(b, "runtime.sigpanic");
-	b->fid_panicwrap = named_func_id(b, "runtime.panicwrap");
+	b->fid_wrapper = ids[1] + 1;
+	b->fid_gopanic = ids[2];
+	b->fid_sigpanic = ids[3];
+	b->fid_panicwrap = ids[4];
 }
 
 bool lw_gobin__knows_wrappers(const struct lw_gobin *b)
@@ -821,30 +851,6 @@ static void goframe_set_id(const struct lw_gobin *b, struct lw_goframe *f,
 	f->wrapper = id >= 0 && id == b->fid_wrapper;
 	f->panic = id > 0 && (id == b->fid_gopanic || id == b->fid_sigpanic ||
 			      id == b->fid_panicwrap);
-}
-
-/* File and line of pc in the physical function funcoff. */
-static void pc_file_line(const struct lw_gobin *b, uint64_t funcoff,
-			 uint64_t entry, uint64_t pc, const char **file,
-			 int *line)
-{
-	uint32_t pcfile, pcln, cuoff, fileoff;
-	int32_t fileno, l;
-
-	*file = NULL;
-	*line = 0;
-	if (func_field(b, funcoff, FF_PCLN, &pcln) &&
-	    pcvalue(b, pcln, entry, pc, &l) && l > 0)
-		*line = l;
-	if (func_field(b, funcoff, FF_PCFILE, &pcfile) &&
-	    func_field(b, funcoff, FF_CUOFFSET, &cuoff) &&
-	    pcvalue(b, pcfile, entry, pc, &fileno) && fileno >= 0 &&
-	    b->off_cu + 4 * ((uint64_t)cuoff + fileno) + 4 <= b->pcln_size) {
-		fileoff = le32(b->pcln + b->off_cu +
-			       4 * ((uint64_t)cuoff + fileno));
-		if (fileoff != UINT32_MAX)
-			*file = pcln_str(b, b->off_file + fileoff);
-	}
 }
 
 /*
@@ -874,29 +880,13 @@ static bool inl_entry(const struct lw_gobin *b, uint64_t tree, int32_t ix,
 int lw_gobin__lookup_frames(const struct lw_gobin *b, uint64_t pc,
 			    uint64_t next, struct lw_goframe *ret, int max)
 {
-	uint64_t lo = 0, hi, entry, end, funcoff, tree;
+	uint64_t entry, end, funcoff, tree;
 	uint32_t inlpc, nameoff, parentpc;
 	int n = 0, depth, id;
 	int32_t ix;
 
-	if (!b->pcln || !b->nfunc || max <= 0)
-		return -ENOENT;
-	if (!func_at(b, 0, &entry, NULL) || pc < entry ||
-	    !func_at(b, b->nfunc, &end, NULL) || pc >= end)
-		return -ENOENT;
-	hi = b->nfunc;
-	while (hi - lo > 1) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (!func_at(b, mid, &entry, NULL))
-			return -ENOENT;
-		if (entry <= pc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	if (!func_at(b, lo, &entry, &funcoff) ||
-	    !func_at(b, lo + 1, &end, NULL) || !func_name(b, funcoff))
+	if (max <= 0 || !func_of_pc(b, pc, &entry, &end, &funcoff) ||
+	    !func_name(b, funcoff))
 		return -ENOENT;
 	inlpc = func_pcdata(b, funcoff, GO_PCDATA_INLTREEINDEX);
 	tree = inlpc ? func_funcdata(b, funcoff, GO_FUNCDATA_INLTREE) : 0;

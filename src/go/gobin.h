@@ -58,11 +58,11 @@ int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
  */
 struct lw_goframe {
 	const char *name;
-	const char *file; /* NULL when unknown */
-	int line; /* 0 when unknown */
+	const char *file;    /* NULL when unknown */
+	int line;	     /* 0 when unknown */
 	uint64_t entry, end; /* the physical function holding the code */
-	bool inlined; /* inlined into the frame after it (same pc) */
-	bool wrapper; /* funcID wrapper: compiler-made, hidden by Go */
+	bool inlined;	     /* inlined into the frame after it (same pc) */
+	bool wrapper;	     /* funcID wrapper: compiler-made, hidden by Go */
 	bool panic; /* gopanic, sigpanic or panicwrap: keeps its wrapper */
 };
 

@@ -714,10 +714,10 @@ static struct lw_frame *symbolize_stack(const struct lw_gocollect *c,
 	for (i = 0; i < n && k < cap; i++) {
 		unsigned got, j, base = k;
 
-		got = symbolize_all(c, ips[i], true,
-				    i + 1 < n ? ips[i + 1] : 0, &frames[base],
-				    g, cap - base < MAX_INLINE ? cap - base
-							       : MAX_INLINE);
+		got = symbolize_all(c, ips[i], true, i + 1 < n ? ips[i + 1] : 0,
+				    &frames[base], g,
+				    cap - base < MAX_INLINE ? cap - base
+							    : MAX_INLINE);
 		for (j = 0; j < got; j++) {
 			/* elideWrapperCalling() looks at the callee's
 			 * funcID, whether or not the callee was shown. */

@@ -997,8 +997,8 @@ static void check_inlined(struct json_object *root, char *dump,
 		const char *file = f ? jstr(f, "file") : NULL;
 		int line = f ? (int)ju64(f, "line") : 0;
 
-		snprintf(what, sizeof(what), "stack frame %zu as debug=2 has it",
-			 k + j);
+		snprintf(what, sizeof(what),
+			 "stack frame %zu as debug=2 has it", k + j);
 		if (!streq(fn, tb[j].name) || !streq(file, tb[j].file) ||
 		    line != tb[j].line) {
 			char want[1300], got[1300];
@@ -1021,9 +1021,9 @@ static void check_inlined(struct json_object *root, char *dump,
 	 * the caller's Line on the next line, without an address. */
 	out = pprof_raw(goroutine_pprof, "pprof-inlined");
 	at = out ? strstr(out, " main.awaitResult ") : NULL;
-	if (out && (!at || !(at = strchr(at, '\n')) ||
-		    strncmp(at + 1 + strspn(at + 1, " "), "main.chanLeakWorker ",
-			    20)))
+	if (out &&
+	    (!at || !(at = strchr(at, '\n')) ||
+	     strncmp(at + 1 + strspn(at + 1, " "), "main.chanLeakWorker ", 20)))
 		fail("goroutine profile: main.awaitResult and "
 		     "main.chanLeakWorker not Lines of one Location");
 	free(out);

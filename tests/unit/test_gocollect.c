@@ -130,6 +130,20 @@ static void check_site(const struct lw_go_report *r, const char *start,
 	ASSERT_STREQ(s->start_function, start, "start function");
 }
 
+/* The (last) heap site with a frame in fn, or NULL. */
+static const struct lw_go_heap_site *
+heap_site_with(const struct lw_go_report *r, const char *fn)
+{
+	const struct lw_go_heap_site *h = NULL;
+	size_t i;
+
+	for (i = 0; i < r->nr_heap_sites; i++)
+		if (has_frame(r->heap_sites[i].frames,
+			      r->heap_sites[i].nr_frames, fn))
+			h = &r->heap_sites[i];
+	return h;
+}
+
 static void check_heap(const struct lw_go_report *r)
 {
 	const struct lw_go_heap_site *keep = NULL;
@@ -138,10 +152,7 @@ static void check_heap(const struct lw_go_report *r)
 	if (!ASSERT_TRUE(r->heap_available, "heap profile available"))
 		return;
 	ASSERT_EQ(r->sample_rate, 1, "MemProfileRate");
-	for (i = 0; i < r->nr_heap_sites; i++)
-		if (has_frame(r->heap_sites[i].frames,
-			      r->heap_sites[i].nr_frames, "main.keep"))
-			keep = &r->heap_sites[i];
+	keep = heap_site_with(r, "main.keep");
 	if (!ASSERT_NOT_NULL(keep, "main.keep's heap site"))
 		return;
 	/* Rate 1: every allocation sampled, figures exact. */
@@ -268,14 +279,9 @@ static void check_inlined(const struct lw_go_report *r)
 /* A heap site allocating in code inlined into keepInlined. */
 static void check_heap_inlined(const struct lw_go_report *r)
 {
-	const struct lw_go_heap_site *h = NULL;
-	size_t i;
+	const struct lw_go_heap_site *h = heap_site_with(r, "main.newBlock");
 	unsigned k;
 
-	for (i = 0; i < r->nr_heap_sites; i++)
-		if (has_frame(r->heap_sites[i].frames,
-			      r->heap_sites[i].nr_frames, "main.newBlock"))
-			h = &r->heap_sites[i];
 	if (!ASSERT_NOT_NULL(h, "main.newBlock's heap site"))
 		return;
 	ASSERT_U64_EQ(h->inuse_objects, 10, "objects");
@@ -293,7 +299,8 @@ static void check_heap_inlined(const struct lw_go_report *r)
 	/* Exactly once: the heap profile's own pcs for inlined frames
 	 * (runtime.Callers style) must not expand a second time. */
 	ASSERT_TRUE(k + 2 >= h->nr_frames ||
-			    strcmp(h->frames[k + 2].function, "main.keepInlined"),
+			    strcmp(h->frames[k + 2].function, "main."
+							      "keepInlined"),
 		    "no duplicate frame");
 }
 

@@ -150,22 +150,36 @@ static void test_roundtrip(void)
 static void test_inlined(void)
 {
 	static const struct lw_pprof_type types[] = {
-		{ "goroutine", "count" },
+		{"goroutine", "count"},
 	};
 	const struct lw_frame frames[] = {
-		{ .addr = 0x1000, .function = "main.inner", .module = "/bin/g",
-		  .file = "g.go", .line = 30, .inlined = true },
-		{ .addr = 0x1000, .function = "main.middle", .module = "/bin/g",
-		  .file = "g.go", .line = 20, .inlined = true },
-		{ .addr = 0x1000, .function = "main.outer", .module = "/bin/g",
-		  .file = "g.go", .line = 10 },
-		{ .addr = 0x2000, .function = "main.main", .module = "/bin/g",
-		  .file = "g.go", .line = 5 },
+		{.addr = 0x1000,
+		 .function = "main.inner",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 30,
+		 .inlined = true},
+		{.addr = 0x1000,
+		 .function = "main.middle",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 20,
+		 .inlined = true},
+		{.addr = 0x1000,
+		 .function = "main.outer",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 10},
+		{.addr = 0x2000,
+		 .function = "main.main",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 5},
 	};
 	const int64_t v = 1;
 	struct lw_pprof *p = lw_pprof__new(types, 1);
-	unsigned field, nr_locs = 0, nr_funcs = 0, lines[4] = { 0 };
-	uint64_t line_fn[4][4] = { { 0 } }, line_no[4][4] = { { 0 } };
+	unsigned field, nr_locs = 0, nr_funcs = 0, lines[4] = {0};
+	uint64_t line_fn[4][4] = {{0}}, line_no[4][4] = {{0}};
 	uint8_t *data = NULL;
 	struct pb b, sub;
 	size_t len = 0;
@@ -173,8 +187,8 @@ static void test_inlined(void)
 
 	if (!ASSERT_NOT_NULL(p, "new"))
 		return;
-	ASSERT_OK(lw_pprof__add_sample(p, frames, NULL, 4, &v, NULL, 0),
-		  "sample");
+	ASSERT_OK(lw_pprof__add_sample(p, frames, NULL, 4, &v, NULL, 0), "sampl"
+									 "e");
 	ASSERT_OK(lw_pprof__encode(p, &data, &len), "encode");
 	b.p = data;
 	b.end = data + len;
