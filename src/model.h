@@ -34,6 +34,9 @@ struct lw_frame {
 	uint64_t module_offset; /* (addr - 1) as an ELF virtual address of module */
 	const char *file; /* source file; NULL without line info */
 	int line; /* 0 without line info */
+	/* Go: a call inlined into the next frame, which has the same addr
+	 * (one pprof Location with a Line per inlined frame). */
+	bool inlined;
 };
 
 /* A point of a site's live-amount time series. */

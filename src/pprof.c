@@ -77,11 +77,18 @@ struct function {
 	int64_t name, file;
 };
 
+/* Lines of one Location: a call site and the calls inlined into it. */
+#define MAX_LOC_LINES 8
+
 struct location {
 	uint64_t addr;
-	uint64_t function; /* id, 0: none */
 	uint64_t mapping; /* id, 0: none */
-	int64_t line;
+	/* Innermost first, the physical caller last, as pprof wants them.
+	 * Unused entries are 0 (the struct is hashed and compared whole). */
+	struct {
+		uint64_t function; /* id, 0: none */
+		int64_t line;
+	} lines[MAX_LOC_LINES];
 };
 
 struct lw_pprof {
@@ -231,21 +238,26 @@ static int64_t mapping_id(struct lw_pprof *p, const char *module)
 	return (int64_t)*slot;
 }
 
+/* The Location of nr frames sharing addr (fr[0..nr-2] inlined into
+ * fr[nr-1]), or of a bare address when fr is NULL. */
 static int64_t location_id(struct lw_pprof *p, uint64_t addr,
-			   const struct lw_frame *fr)
+			   const struct lw_frame *fr, unsigned nr)
 {
 	struct location loc = { .addr = addr };
 	struct location *l;
 	uint64_t h, *slot;
 	bool created;
+	unsigned i, k = 0;
 	int64_t id;
 
-	if (fr && fr->function) {
-		id = function_id(p, fr->function, fr->file);
+	for (i = 0; fr && i < nr && i < MAX_LOC_LINES; i++) {
+		if (!fr[i].function)
+			continue;
+		id = function_id(p, fr[i].function, fr[i].file);
 		if (id < 0)
 			return id;
-		loc.function = (uint64_t)id;
-		loc.line = fr->line > 0 ? fr->line : 0;
+		loc.lines[k].function = (uint64_t)id;
+		loc.lines[k++].line = fr[i].line > 0 ? fr[i].line : 0;
 	}
 	if (fr && fr->module) {
 		id = mapping_id(p, fr->module);
@@ -388,7 +400,7 @@ int lw_pprof__add_sample(struct lw_pprof *p, const struct lw_frame *frames,
 			 unsigned nr_labels)
 {
 	struct sample s = { 0 };
-	unsigned i;
+	unsigned i, n;
 	int64_t id;
 
 	if (!frames && !ips)
@@ -401,10 +413,15 @@ int lw_pprof__add_sample(struct lw_pprof *p, const struct lw_frame *frames,
 	s.labels = calloc(nr_labels ? nr_labels : 1, sizeof(*s.labels));
 	if (!s.locs || !s.values || !s.labels)
 		goto err_out;
-	for (i = 0; i < nr_frames; i++) {
+	for (i = 0; i < nr_frames; i += n) {
 		const struct lw_frame *fr = frames ? &frames[i] : NULL;
 
-		id = location_id(p, fr ? fr->addr : ips[i], fr);
+		/* Go: calls inlined into one pc are one Location. */
+		for (n = 1; fr && i + n < nr_frames && n < MAX_LOC_LINES &&
+			    fr[n - 1].inlined && fr[n].addr == fr[0].addr;
+		     n++)
+			;
+		id = location_id(p, fr ? fr->addr : ips[i], fr, n);
 		if (id < 0)
 			goto err_out;
 		s.locs[s.nr_locs++] = (uint64_t)id;
@@ -560,12 +577,14 @@ static void put_location(struct buf *b, uint64_t id,
 			 const struct location *l, struct buf *tmp,
 			 struct buf *tmp2)
 {
+	unsigned i;
+
 	put_int(tmp, LOCATION_ID, (int64_t)id);
 	put_int(tmp, LOCATION_MAPPING_ID, (int64_t)l->mapping);
 	put_int(tmp, LOCATION_ADDRESS, (int64_t)l->addr);
-	if (l->function) {
-		put_int(tmp2, LINE_FUNCTION_ID, (int64_t)l->function);
-		put_int(tmp2, LINE_LINE, l->line);
+	for (i = 0; i < MAX_LOC_LINES && l->lines[i].function; i++) {
+		put_int(tmp2, LINE_FUNCTION_ID, (int64_t)l->lines[i].function);
+		put_int(tmp2, LINE_LINE, l->lines[i].line);
 		put_msg(tmp, LOCATION_LINE, tmp2);
 	}
 	put_msg(b, PROFILE_LOCATION, tmp);

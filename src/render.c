@@ -180,6 +180,10 @@ int lw_json_push_frame(struct json_object *stack, uint64_t ip,
 	    (fr->line > 0 ? lw_json_add_int(o, "line", fr->line) :
 			    lw_json_add(o, "line", NULL)))
 		return -ENOMEM;
+	/* Only on Go frames the compiler inlined: other stacks keep their
+	 * fields. */
+	if (fr->inlined && lw_json_add_bool(o, "inlined", true))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -399,9 +403,13 @@ void lw_print_stack(const struct lw_text *t, const char *title,
 		/* Pad a column only when another one follows it. */
 		fprintf(t->f, "      #%-*u %-*s  %-*s", wi, i, wa, addr,
 			where[0] || fr->module ? wn : 0, name);
+		/* A Go call inlined into the next frame has no code of its
+		 * own: its module is the next frame's. */
 		if (fr->module)
 			fprintf(t->f, "  %-*s  %s%s%s", ww, where,
-				lw_col(t, LW_C_DIM), fr->module, lw_col(t, LW_C_RESET));
+				lw_col(t, LW_C_DIM),
+				fr->inlined ? "(inlined)" : fr->module,
+				lw_col(t, LW_C_RESET));
 		else if (where[0])
 			fprintf(t->f, "  %s", where);
 		fputc('\n', t->f);

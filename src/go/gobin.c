@@ -67,6 +67,10 @@ struct lw_gobin {
 	uint64_t nfunc, text_start;
 	uint64_t off_funcname, off_cu, off_file, off_pc, off_functab;
 	uint64_t moddata; /* runtime.firstmoduledata, 0 unknown */
+
+	/* Inlined frames and wrappers (goinl_init()). */
+	uint64_t gofunc; /* moduledata.gofunc: base of funcdata, 0 unknown */
+	int fid_wrapper, fid_gopanic, fid_sigpanic, fid_panicwrap; /* -1 */
 };
 
 /* ---- ELF helpers ---- */
@@ -398,6 +402,7 @@ static bool pcln_header_ok(const uint8_t *d, uint64_t size)
 
 static uint64_t find_moduledata(const struct lw_gobin *b);
 static void version_from_code(struct lw_gobin *b);
+static void goinl_init(struct lw_gobin *b);
 
 static int load_pclntab(struct lw_gobin *b)
 {
@@ -605,42 +610,43 @@ static bool pcvalue(const struct lw_gobin *b, uint32_t off, uint64_t entry,
 	}
 }
 
-int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
-			struct lw_gofunc *ret)
+/* The function holding pc: largest i with entry(i) <= pc, by bisection. */
+static bool func_of_pc(const struct lw_gobin *b, uint64_t pc, uint64_t *entry,
+		       uint64_t *end, uint64_t *funcoff)
 {
-	uint64_t lo = 0, hi, entry, end, funcoff;
-	uint32_t pcfile, pcln, cuoff, fileoff;
-	int32_t fileno, line;
+	uint64_t lo = 0, hi = b->nfunc;
 
 	if (!b->pcln || !b->nfunc)
-		return -ENOENT;
-	if (!func_at(b, 0, &entry, NULL) || pc < entry ||
-	    !func_at(b, b->nfunc, &end, NULL) || pc >= end)
-		return -ENOENT;
-	/* Largest i with entry(i) <= pc. */
-	hi = b->nfunc;
+		return false;
+	if (!func_at(b, 0, entry, NULL) || pc < *entry ||
+	    !func_at(b, b->nfunc, end, NULL) || pc >= *end)
+		return false;
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (!func_at(b, mid, &entry, NULL))
-			return -ENOENT;
-		if (entry <= pc)
+		if (!func_at(b, mid, entry, NULL))
+			return false;
+		if (*entry <= pc)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	if (!func_at(b, lo, &entry, &funcoff) ||
-	    !func_at(b, lo + 1, &end, NULL))
-		return -ENOENT;
-	memset(ret, 0, sizeof(*ret));
-	ret->name = func_name(b, funcoff);
-	if (!ret->name)
-		return -ENOENT;
-	ret->entry = entry;
-	ret->end = end;
+	return func_at(b, lo, entry, funcoff) && func_at(b, lo + 1, end, NULL);
+}
+
+/* File and line of pc in the physical function funcoff. */
+static void pc_file_line(const struct lw_gobin *b, uint64_t funcoff,
+			 uint64_t entry, uint64_t pc, const char **file,
+			 int *line)
+{
+	uint32_t pcfile, pcln, cuoff, fileoff;
+	int32_t fileno, l;
+
+	*file = NULL;
+	*line = 0;
 	if (func_field(b, funcoff, FF_PCLN, &pcln) &&
-	    pcvalue(b, pcln, entry, pc, &line) && line > 0)
-		ret->line = line;
+	    pcvalue(b, pcln, entry, pc, &l) && l > 0)
+		*line = l;
 	if (func_field(b, funcoff, FF_PCFILE, &pcfile) &&
 	    func_field(b, funcoff, FF_CUOFFSET, &cuoff) &&
 	    pcvalue(b, pcfile, entry, pc, &fileno) && fileno >= 0 &&
@@ -648,8 +654,24 @@ int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
 		fileoff = le32(b->pcln + b->off_cu +
 			       4 * ((uint64_t)cuoff + fileno));
 		if (fileoff != UINT32_MAX)
-			ret->file = pcln_str(b, b->off_file + fileoff);
+			*file = pcln_str(b, b->off_file + fileoff);
 	}
+}
+
+int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
+			struct lw_gofunc *ret)
+{
+	uint64_t entry, end, funcoff;
+
+	if (!func_of_pc(b, pc, &entry, &end, &funcoff))
+		return -ENOENT;
+	memset(ret, 0, sizeof(*ret));
+	ret->name = func_name(b, funcoff);
+	if (!ret->name)
+		return -ENOENT;
+	ret->entry = entry;
+	ret->end = end;
+	pc_file_line(b, funcoff, entry, pc, &ret->file, &ret->line);
 	return 0;
 }
 
@@ -676,6 +698,232 @@ int lw_gobin__find_func(const struct lw_gobin *b, const char *name,
 int lw_gobin__func_count(const struct lw_gobin *b)
 {
 	return b->pcln ? (int)b->nfunc : 0;
+}
+
+/* ---- inlined frames and wrappers ---- */
+
+/* PCDATA and FUNCDATA indices, the same from Go 1.16 to 1.26
+ * (internal/abi/symtab.go, runtime/symtab.go before 1.21). */
+#define GO_PCDATA_INLTREEINDEX 2
+#define GO_FUNCDATA_INLTREE 3
+
+/*
+ * Offset of funcID inside the _func record (runtime/runtime2.go), from
+ * the record's start.  Nine 32-bit fields come first from Go 1.18 (entryOff
+ * to cuOffset); 1.16-1.17 have a uintptr entry instead of entryOff; 1.20
+ * (pclntab magic 0xfffffff1) added startLine after cuOffset.  funcID is
+ * followed by flag (1.17+), a pad byte and nfuncdata; then npcdata u32
+ * pcdata offsets and the funcdata.
+ */
+static uint32_t func_id_off(const struct lw_gobin *b)
+{
+	if (b->pcln_magic == GO_PCLN_116)
+		return 8 + 8 * 4;
+	return b->pcln_magic == GO_PCLN_118 ? 9 * 4 : 10 * 4;
+}
+
+static bool func_byte(const struct lw_gobin *b, uint64_t funcoff, uint32_t at,
+		      uint8_t *ret)
+{
+	uint64_t p = b->off_functab + funcoff + at;
+
+	if (p >= b->pcln_size)
+		return false;
+	*ret = b->pcln[p];
+	return true;
+}
+
+static int func_id(const struct lw_gobin *b, uint64_t funcoff)
+{
+	uint8_t id;
+
+	return func_byte(b, funcoff, func_id_off(b), &id) ? id : -1;
+}
+
+/* Offset in pctab of pcdata table i of a function, 0 when it has none. */
+static uint32_t func_pcdata(const struct lw_gobin *b, uint64_t funcoff,
+			    uint32_t i)
+{
+	uint64_t at = b->off_functab + funcoff + func_id_off(b) + 4 + 4 * i;
+	uint32_t npcdata;
+
+	if (!func_field(b, funcoff, FF_NPCDATA, &npcdata) || i >= npcdata ||
+	    at + 4 > b->pcln_size)
+		return 0;
+	return le32(b->pcln + at);
+}
+
+/* Link address of funcdata i of a function, 0 when it has none. */
+static uint64_t func_funcdata(const struct lw_gobin *b, uint64_t funcoff,
+			      uint32_t i)
+{
+	uint64_t at, addr;
+	uint32_t npcdata, off;
+	uint8_t nfuncdata;
+
+	if (!func_field(b, funcoff, FF_NPCDATA, &npcdata) ||
+	    !func_byte(b, funcoff, func_id_off(b) + 3, &nfuncdata) ||
+	    i >= nfuncdata || npcdata > 1024)
+		return 0;
+	at = b->off_functab + funcoff + func_id_off(b) + 4 + 4 * npcdata;
+	if (b->pcln_magic == GO_PCLN_116) {
+		/* Absolute pointers, aligned to 8 in memory (1.16-1.17). */
+		at += (b->pcln_addr + at) % 8;
+		return read_word(b, b->pcln_addr + at + 8 * i, &addr) ? addr
+								      : 0;
+	}
+	/* From 1.18: u32 offsets from moduledata.gofunc, ~0 for none. */
+	if (!b->gofunc || at + 4 * i + 4 > b->pcln_size)
+		return 0;
+	off = le32(b->pcln + at + 4 * i);
+	return off == UINT32_MAX ? 0 : b->gofunc + off;
+}
+
+/* The funcIDs of the runtime functions names[i] (-1: not found), in one
+ * pass over the function table. */
+static void named_func_ids(const struct lw_gobin *b, const char *const *names,
+			   int *ids, int nr)
+{
+	uint64_t i, e, off;
+	const char *n;
+	int k;
+
+	for (k = 0; k < nr; k++)
+		ids[k] = -1;
+	for (i = 0; i < b->nfunc; i++) {
+		if (!func_at(b, i, &e, &off) || !(n = func_name(b, off)) ||
+		    strncmp(n, "runtime.", 8))
+			continue;
+		for (k = 0; k < nr; k++)
+			if (ids[k] < 0 && !strcmp(n, names[k]))
+				ids[k] = func_id(b, off);
+	}
+}
+
+/*
+ * The numbers of the funcIDs we need.  They are an enum that grew in the
+ * middle between versions (funcID_wrapper is 21 in Go 1.19-1.22, 22 in
+ * 1.23-1.24 with corostart, 23 from 1.25 with runFinalizers and
+ * runCleanups), but wrapper has always been the last one, right after
+ * systemstack_switch: so they are read from the binary's own runtime
+ * functions instead of a table.  systemstack comes right before
+ * systemstack_switch in every version, a cross-check.
+ */
+static void goinl_init(struct lw_gobin *b)
+{
+	static const char *const names[] = {
+		"runtime.systemstack", "runtime.systemstack_switch",
+		"runtime.gopanic",     "runtime.sigpanic",
+		"runtime.panicwrap",
+	};
+	uint64_t gofunc_at = b->pcln_magic == GO_PCLN_118 ? 304 : 320;
+	int ids[5];
+
+	b->fid_wrapper = b->fid_gopanic = b->fid_sigpanic = -1;
+	b->fid_panicwrap = -1;
+	if (!b->pcln)
+		return;
+	/*
+	 * moduledata.gofunc (Go 1.18+): after text at 176 come etext,
+	 * noptrdata, enoptrdata, data, edata, bss, ebss, noptrbss,
+	 * enoptrbss, (covctrs, ecovctrs from 1.20), end, gcdata, gcbss,
+	 * types, etypes and rodata (runtime/symtab.go).
+	 */
+	if (b->pcln_magic != GO_PCLN_116 && b->moddata &&
+	    (!read_word(b, b->moddata + gofunc_at, &b->gofunc) ||
+	     !sec_at(b, b->gofunc)))
+		b->gofunc = 0;
+	named_func_ids(b, names, ids, 5);
+	if (ids[0] <= 0 || ids[1] != ids[0] + 1)
+		return;
+	b->fid_wrapper = ids[1] + 1;
+	b->fid_gopanic = ids[2];
+	b->fid_sigpanic = ids[3];
+	b->fid_panicwrap = ids[4];
+}
+
+bool lw_gobin__knows_wrappers(const struct lw_gobin *b)
+{
+	return b->fid_wrapper > 0;
+}
+
+static void goframe_set_id(const struct lw_gobin *b, struct lw_goframe *f,
+			   int id)
+{
+	f->wrapper = id >= 0 && id == b->fid_wrapper;
+	f->panic = id > 0 && (id == b->fid_gopanic || id == b->fid_sigpanic ||
+			      id == b->fid_panicwrap);
+}
+
+/*
+ * One entry of the inline tree (FUNCDATA_InlTree): the called function's
+ * name offset (into funcnametab), its funcID and parentPc, the offset
+ * from the entry of an instruction whose position is the call site.
+ * Go 1.16-1.19: {parent int16, funcID u8, _, file, line, func_ int32,
+ * parentPc int32}, 20 bytes; 1.20+: {funcID u8, _ [3], nameOff int32,
+ * parentPc int32, startLine int32}, 16 bytes (runtime/symtab.go,
+ * runtime/symtabinl.go).
+ */
+static bool inl_entry(const struct lw_gobin *b, uint64_t tree, int32_t ix,
+		      uint32_t *nameoff, int *funcid, uint32_t *parentpc)
+{
+	bool v120 = b->pcln_magic == GO_PCLN_120;
+	uint64_t size = v120 ? 16 : 20;
+	const uint8_t *p = addr_ptr(b, tree + (uint64_t)ix * size, size);
+
+	if (!p)
+		return false;
+	*funcid = v120 ? p[0] : p[2];
+	*nameoff = le32(p + (v120 ? 4 : 12));
+	*parentpc = le32(p + (v120 ? 8 : 16));
+	return true;
+}
+
+int lw_gobin__lookup_frames(const struct lw_gobin *b, uint64_t pc,
+			    uint64_t next, struct lw_goframe *ret, int max)
+{
+	uint64_t entry, end, funcoff, tree;
+	uint32_t inlpc, nameoff, parentpc;
+	int n = 0, depth, id;
+	int32_t ix;
+
+	if (max <= 0 || !func_of_pc(b, pc, &entry, &end, &funcoff) ||
+	    !func_name(b, funcoff))
+		return -ENOENT;
+	inlpc = func_pcdata(b, funcoff, GO_PCDATA_INLTREEINDEX);
+	tree = inlpc ? func_funcdata(b, funcoff, GO_FUNCDATA_INLTREE) : 0;
+	/*
+	 * Walk out from the innermost inlined call as the runtime's inline
+	 * unwinder does: the pc's inline tree index names the function whose
+	 * body it is in; that call's parentPc is an instruction of the caller
+	 * at the call's position, looked up the same way, until the index is
+	 * -1 (the physical function).  The depth bound guards against a
+	 * corrupt tree.
+	 */
+	for (depth = 0; depth < 64 && n < max; depth++) {
+		struct lw_goframe *f = &ret[n++];
+
+		memset(f, 0, sizeof(*f));
+		f->entry = entry;
+		f->end = end;
+		pc_file_line(b, funcoff, entry, pc, &f->file, &f->line);
+		if (!tree || !pcvalue(b, inlpc, entry, pc, &ix) || ix < 0 ||
+		    !inl_entry(b, tree, ix, &nameoff, &id, &parentpc) ||
+		    !(f->name = pcln_str(b, b->off_funcname + nameoff))) {
+			f->name = func_name(b, funcoff);
+			goframe_set_id(b, f, func_id(b, funcoff));
+			return n;
+		}
+		f->inlined = true;
+		goframe_set_id(b, f, id);
+		pc = entry + parentpc;
+		/* The caller's list holds the outer frames already: a pc of
+		 * runtime.Callers is given to every logical frame, the call
+		 * site's + 1 to the inlined ones. */
+		if (next && next == pc + 1)
+			return n;
+	}
+	return n;
 }
 
 /* ---- open / free / accessors ---- */
@@ -725,6 +973,7 @@ int lw_gobin__open(const char *path, struct lw_gobin **ret)
 		version_from_code(b);
 	if (!b->version[0])
 		strcpy(b->version, "go?");
+	goinl_init(b);
 	*ret = b;
 	return 0;
 

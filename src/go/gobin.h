@@ -51,6 +51,40 @@ struct lw_gofunc {
 int lw_gobin__lookup_pc(const struct lw_gobin *b, uint64_t pc,
 			struct lw_gofunc *ret);
 
+/*
+ * One logical frame of a pc, as runtime.CallersFrames reports it: a call
+ * the compiler inlined is a frame of its own, named after the inlined
+ * function, at the position inside it.  Strings are owned by b.
+ */
+struct lw_goframe {
+	const char *name;
+	const char *file;    /* NULL when unknown */
+	int line;	     /* 0 when unknown */
+	uint64_t entry, end; /* the physical function holding the code */
+	bool inlined;	     /* inlined into the frame after it (same pc) */
+	bool wrapper;	     /* funcID wrapper: compiler-made, hidden by Go */
+	bool panic; /* gopanic, sigpanic or panicwrap: keeps its wrapper */
+};
+
+/*
+ * pc -> its logical frames, innermost first, the physical function last,
+ * at most max of them (inline trees of Go 1.16-1.26).  For a return
+ * address pass pc - 1.  next is the next return address of the stack pc
+ * comes from, or 0: when it is the position of one of pc's inlined call
+ * sites + 1 (runtime.Callers and the heap profile store such "virtual"
+ * pcs for inlined frames), the expansion stops before that frame so that
+ * no frame appears twice.  Returns how many frames were stored, or
+ * -ENOENT (not in Go text).
+ */
+int lw_gobin__lookup_frames(const struct lw_gobin *b, uint64_t pc,
+			    uint64_t next, struct lw_goframe *ret, int max);
+
+/*
+ * True when wrapper and panic in lw_goframe are known (the funcIDs of the
+ * binary's runtime were found); else both are always false.
+ */
+bool lw_gobin__knows_wrappers(const struct lw_gobin *b);
+
 /* Function by exact name -> [entry, end).  0 or -ENOENT. */
 int lw_gobin__find_func(const struct lw_gobin *b, const char *name,
 			uint64_t *entry, uint64_t *end);

@@ -625,12 +625,25 @@ enum lw_verdict lw_go_site_verdict(enum lw_verdict census, uint64_t live,
 	return census;
 }
 
-/* Frame for a runtime pc; ret_addr: pc is a return address (look up pc-1). */
-static void symbolize(const struct lw_gocollect *c, uint64_t pc, bool ret_addr,
-		      struct lw_frame *fr)
+/* Logical frames one pc may expand to (inlined calls); more are cut. */
+#define MAX_INLINE 16
+
+/*
+ * The frames of a runtime pc, innermost first: one per inlined call (named
+ * after the inlined function, at the position inside it) and the physical
+ * function last, as runtime.CallersFrames reports them.  ret_addr: pc is
+ * a return address (look up pc - 1); next: the stack's next return
+ * address or 0 (see lw_gobin__lookup_frames()).  Stores at most max,
+ * returns how many (at least 1: an unknown pc keeps a frame without a
+ * name).
+ */
+static unsigned symbolize_all(const struct lw_gocollect *c, uint64_t pc,
+			      bool ret_addr, uint64_t next, struct lw_frame *fr,
+			      struct lw_goframe *g, unsigned max)
 {
-	struct lw_gofunc f;
 	uint64_t link = pc - c->p->bias;
+	struct lw_gofunc f;
+	int n, i;
 
 	memset(fr, 0, sizeof(*fr));
 	fr->addr = pc;
@@ -641,26 +654,88 @@ static void symbolize(const struct lw_gocollect *c, uint64_t pc, bool ret_addr,
 	if (ret_addr && !lw_gobin__lookup_pc(c->p->bin, link, &f) &&
 	    f.entry == link)
 		ret_addr = false;
-	if (lw_gobin__lookup_pc(c->p->bin, ret_addr ? link - 1 : link, &f))
-		return;
-	fr->function = f.name;
-	fr->file = f.file;
-	fr->line = f.line;
+	n = lw_gobin__lookup_frames(c->p->bin, ret_addr ? link - 1 : link,
+				    next ? next - c->p->bias : 0, g,
+				    max < MAX_INLINE ? (int)max : MAX_INLINE);
+	for (i = 0; i < n; i++) {
+		fr[i] = fr[0];
+		fr[i].function = g[i].name;
+		fr[i].file = g[i].file;
+		fr[i].line = g[i].line;
+		fr[i].inlined = g[i].inlined;
+	}
+	if (n <= 0)
+		memset(g, 0, sizeof(*g));
+	return n > 0 ? (unsigned)n : 1;
 }
 
-static struct lw_frame *symbolize_stack(const struct lw_gocollect *c,
-					const uint64_t *ips, unsigned n)
+/*
+ * The one frame Go's "created by" line gives a pc: the physical function
+ * (every version from 1.19 to 1.26 prints funcname() of the pc's _func in
+ * printcreatedby1()) at the position of the pc itself, which is inside
+ * the inlined function when the go statement was inlined.
+ */
+static void symbolize(const struct lw_gocollect *c, uint64_t pc, bool ret_addr,
+		      struct lw_frame *fr)
 {
-	struct lw_frame *frames;
-	unsigned i;
+	struct lw_frame all[MAX_INLINE];
+	struct lw_goframe g[MAX_INLINE];
+	unsigned n = symbolize_all(c, pc, ret_addr, 0, all, g, MAX_INLINE);
 
+	*fr = all[n - 1];
+	fr->file = all[0].file;
+	fr->line = all[0].line;
+	fr->inlined = false;
+}
+
+/*
+ * A stack of return addresses (innermost first) as Go's own tracebacks
+ * show it: inlined calls expanded, and compiler-made wrappers (funcID
+ * wrapper: method value and interface wrappers, the closure of a `go` or
+ * `defer` statement with arguments) left out unless they called a panic
+ * function, as the runtime's elideWrapperCalling() decides.  *ret_n is
+ * the number of frames.
+ */
+static struct lw_frame *symbolize_stack(const struct lw_gocollect *c,
+					const uint64_t *ips, unsigned n,
+					unsigned *ret_n)
+{
+	struct lw_goframe g[MAX_INLINE];
+	struct lw_frame *frames;
+	unsigned i, k = 0, cap = n * 4 + MAX_INLINE;
+	bool callee_panic = false;
+
+	*ret_n = 0;
 	if (!n)
 		return NULL;
-	frames = calloc(n, sizeof(*frames));
+	frames = calloc(cap, sizeof(*frames));
 	if (!frames)
 		return NULL;
-	for (i = 0; i < n; i++)
-		symbolize(c, ips[i], true, &frames[i]);
+	for (i = 0; i < n && k < cap; i++) {
+		unsigned got, j, base = k;
+
+		got = symbolize_all(c, ips[i], true, i + 1 < n ? ips[i + 1] : 0,
+				    &frames[base], g,
+				    cap - base < MAX_INLINE ? cap - base
+							    : MAX_INLINE);
+		for (j = 0; j < got; j++) {
+			/* elideWrapperCalling() looks at the callee's
+			 * funcID, whether or not the callee was shown. */
+			bool drop = g[j].wrapper && !callee_panic;
+
+			callee_panic = g[j].panic;
+			if (drop)
+				continue;
+			frames[k] = frames[base + j];
+			/* Inlined into a wrapper left out: the frame after
+			 * it is another pc now. */
+			if (j + 1 < got && g[j + 1].wrapper &&
+			    !g[j + 1].inlined && !g[j].panic)
+				frames[k].inlined = false;
+			k++;
+		}
+	}
+	*ret_n = k;
 	return frames;
 }
 
@@ -738,17 +813,45 @@ static bool same_place(const struct lw_frame *a, const struct lw_frame *b)
 /*
  * The function a goroutine runs, as Go's own tracebacks name it.  For
  * `go f(x)` the compiler starts a wrapper that calls f (main.main.gowrap1
- * from Go 1.22, main.main.func1 before) and tracebacks hide it.  The
- * wrapper's call to f carries the position of the go statement itself,
- * which tells it from a closure with a body of its own; when f was
- * inlined into the wrapper there is no frame for it and the wrapper is
- * kept.
+ * from Go 1.22, main.main.func1 before) and tracebacks hide it.  When the
+ * binary's funcIDs are known, the wrapper says so itself: then the start
+ * is the frame the stack shows above runtime.goexit, the wrapper having
+ * been left out (f inlined into the wrapper is a frame of its own too).
  */
-static const char *logical_start(const struct lw_go_site *o, const char *fn)
+static const char *wrapped_start(const struct lw_gocollect *c,
+				 const struct lw_go_site *o)
 {
+	struct lw_goframe g[MAX_INLINE];
+	unsigned i;
+	int n;
+
+	if (!lw_gobin__knows_wrappers(c->p->bin))
+		return NULL;
+	n = lw_gobin__lookup_frames(c->p->bin, o->startpc - c->p->bias, 0, g,
+				    MAX_INLINE);
+	if (n <= 0 || !g[n - 1].wrapper)
+		return n > 0 ? g[n - 1].name : NULL;
+	for (i = 1; i < o->nr_frames; i++)
+		if (o->frames[i].function &&
+		    !strcmp(o->frames[i].function, "runtime.goexit"))
+			return o->frames[i - 1].function;
+	return NULL; /* the walk did not reach the bottom */
+}
+
+/*
+ * The fallback without funcIDs, or when the walk stopped short: the
+ * wrapper's call to f carries the position of the go statement itself,
+ * which tells it from a closure with a body of its own.
+ */
+static const char *logical_start(const struct lw_gocollect *c,
+				 const struct lw_go_site *o, const char *fn)
+{
+	const char *w_fn = wrapped_start(c, o);
 	const struct lw_frame *w;
 	unsigned i;
 
+	if (w_fn)
+		return w_fn;
 	if (!fn || o->nr_frames < 2)
 		return fn;
 	for (i = 1; i < o->nr_frames; i++)
@@ -798,9 +901,8 @@ static int fill_site(const struct lw_gocollect *c, const struct gsite *s,
 	o->segments_with_survivors = cs->segments_with_survivors;
 	o->series = cs->series;
 	o->nr_series = cs->nr_series;
-	o->frames = symbolize_stack(c, s->ips, s->nr_ips);
-	o->nr_frames = o->frames ? s->nr_ips : 0;
-	o->start_function = logical_start(o, o->start_function);
+	o->frames = symbolize_stack(c, s->ips, s->nr_ips, &o->nr_frames);
+	o->start_function = logical_start(c, o, o->start_function);
 	return cs->live ? fill_reasons(c, s, o) : 0;
 }
 
@@ -935,9 +1037,8 @@ static int report_heap(struct lw_gocollect *c, uint64_t now,
 		struct lw_go_heap_site *o = &r->heap_sites[i];
 
 		*o = rows[i].o;
-		o->frames =
-			symbolize_stack(c, rows[i].h->ips, rows[i].h->nr_ips);
-		o->nr_frames = o->frames ? rows[i].h->nr_ips : 0;
+		o->frames = symbolize_stack(c, rows[i].h->ips,
+					    rows[i].h->nr_ips, &o->nr_frames);
 	}
 	r->nr_heap_sites = n;
 	free(rows);

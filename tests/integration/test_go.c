@@ -917,6 +917,128 @@ static void check_pprof_files(struct json_object *root, const char *heap,
 	free(out);
 }
 
+/* One frame of Go's traceback text: "name(args)\n\tfile:line +0x..". */
+struct tb_frame {
+	char name[256], file[1024];
+	int line;
+};
+
+/*
+ * The first goroutine of a debug=2 dump that has a frame named fn: its
+ * frames (innermost first, "created by" excluded).  Returns how many, or
+ * -1.  text is modified.
+ */
+static int tb_parse(char *text, const char *fn, struct tb_frame *fr, int max)
+{
+	char key[300], *p, *nl, *tab, *colon, *paren;
+	int n = 0;
+
+	snprintf(key, sizeof(key), "\n%s(", fn);
+	if (!(p = strstr(text, key)))
+		return -1;
+	/* Back to the goroutine's header line. */
+	while (p > text && strncmp(p, "\ngoroutine ", 11))
+		p--;
+	if (!(p = strchr(p + 1, '\n')))
+		return -1;
+	p++;
+	while (n < max && *p && *p != '\n' && strncmp(p, "created by ", 11)) {
+		if (!(nl = strchr(p, '\n')))
+			return -1;
+		*nl = '\0';
+		if ((paren = strrchr(p, '(')))
+			*paren = '\0';
+		snprintf(fr[n].name, sizeof(fr[n].name), "%s", p);
+		p = nl + 1;
+		if (*p != '\t' || !(nl = strchr(p, '\n')))
+			return -1;
+		*nl = '\0';
+		tab = p + 1;
+		if ((colon = strchr(tab, ' ')))
+			*colon = '\0';
+		if (!(colon = strrchr(tab, ':')))
+			return -1;
+		*colon = '\0';
+		snprintf(fr[n].file, sizeof(fr[n].file), "%s", tab);
+		fr[n++].line = atoi(colon + 1);
+		p = nl + 1;
+	}
+	return n;
+}
+
+/*
+ * main.chanLeakWorker blocks in main.awaitResult, inlined: the report's
+ * stack of that site, from awaitResult outwards, must be the frames Go's
+ * own debug=2 dump prints (function, file and line), awaitResult marked
+ * inlined; and the goroutine profile file must hold both in one Location.
+ */
+static void check_inlined(struct json_object *root, char *dump,
+			  const char *goroutine_pprof)
+{
+	struct json_object *sites = gsites(root), *stack = NULL;
+	size_t i, k, n = json_object_array_length(sites), depth;
+	struct tb_frame tb[32];
+	char what[512], *out, *at;
+	int nt, j;
+
+	nt = tb_parse(dump, "main.awaitResult", tb, 32);
+	if (nt < 2) {
+		fail("debug=2: no goroutine in main.awaitResult");
+		return;
+	}
+	for (i = 0; i < n && !stack; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+
+		if (streq(jstr(site, "start_function"), "main.chanLeakWorker"))
+			stack = jget(site, "stack");
+	}
+	depth = stack ? json_object_array_length(stack) : 0;
+	for (k = 0; k < depth; k++)
+		if (streq(jstr(json_object_array_get_idx(stack, k), "function"),
+			  "main.awaitResult"))
+			break;
+	if (k == depth) {
+		fail("main.chanLeakWorker's stack: no main.awaitResult frame");
+		return;
+	}
+	for (j = 0; j < nt; j++) {
+		struct json_object *f = json_object_array_get_idx(stack, k + j);
+		const char *fn = f ? jstr(f, "function") : NULL;
+		const char *file = f ? jstr(f, "file") : NULL;
+		int line = f ? (int)ju64(f, "line") : 0;
+
+		snprintf(what, sizeof(what),
+			 "stack frame %zu as debug=2 has it", k + j);
+		if (!streq(fn, tb[j].name) || !streq(file, tb[j].file) ||
+		    line != tb[j].line) {
+			char want[1300], got[1300];
+
+			snprintf(want, sizeof(want), "%.255s %.1023s:%d",
+				 tb[j].name, tb[j].file, tb[j].line);
+			snprintf(got, sizeof(got), "%.255s %.1023s:%d",
+				 fn ?: "(null)", file ?: "(null)", line);
+			fail_diff(what, want, got);
+		}
+	}
+	if (!json_object_get_boolean(
+		    jget(json_object_array_get_idx(stack, k), "inlined")))
+		fail("main.awaitResult: not marked inlined");
+	if (json_object_get_boolean(
+		    jget(json_object_array_get_idx(stack, k + 1), "inlined")))
+		fail("main.chanLeakWorker: marked inlined");
+
+	/* pprof -raw: "N: 0xADDR M=1 main.awaitResult FILE:LINE s=0" then
+	 * the caller's Line on the next line, without an address. */
+	out = pprof_raw(goroutine_pprof, "pprof-inlined");
+	at = out ? strstr(out, " main.awaitResult ") : NULL;
+	if (out &&
+	    (!at || !(at = strchr(at, '\n')) ||
+	     strncmp(at + 1 + strspn(at + 1, " "), "main.chanLeakWorker ", 20)))
+		fail("goroutine profile: main.awaitResult and "
+		     "main.chanLeakWorker not Lines of one Location");
+	free(out);
+}
+
 /* Births and deaths per start function, over all its sites. */
 static void sum_churn(struct json_object *root, const char *func,
 		      uint64_t *births, uint64_t *deaths)
@@ -1004,7 +1126,7 @@ static void test_leaks(const char *lw, const char *exe, const char *tag,
 	struct json_object *root = NULL, *counts = NULL;
 	struct pprof pp = { 0 };
 	pid_t fx, lwp = -1;
-	char *prof = NULL;
+	char *prof = NULL, *dump = NULL;
 	int port = 0, code;
 
 	snprintf(drive, sizeof(drive), "%d", DRIVE_S);
@@ -1049,6 +1171,7 @@ static void test_leaks(const char *lw, const char *exe, const char *tag,
 	/* The profile first: the connection of an earlier request could
 	 * still be closing, one more (*conn).serve in the profile. */
 	prof = http_get(port, "/debug/pprof/goroutine?debug=1");
+	dump = http_get(port, "/debug/pprof/goroutine?debug=2");
 	counts = http_get_json(port, "/counts");
 	if (!counts || !prof)
 		goto out;
@@ -1081,6 +1204,10 @@ static void test_leaks(const char *lw, const char *exe, const char *tag,
 	check_pprof(root, &pp);
 	check_heap(root, counts);
 	check_pprof_files(root, heap, goroutine);
+	if (dump)
+		check_inlined(root, dump, goroutine);
+	else
+		fail("no debug=2 goroutine dump");
 	if (probes)
 		check_probes(root, counts);
 	if (failures) {
@@ -1094,6 +1221,7 @@ out:
 	stop_child(fx);
 	pprof_free(&pp);
 	free(prof);
+	free(dump);
 	json_object_put(counts);
 	json_object_put(root);
 }

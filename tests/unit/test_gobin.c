@@ -27,6 +27,10 @@
 #define LINE_FUNC_FIRST 22
 #define LINE_FUNC_CALL 25
 #define LINE_FUNC_LAST 28
+/* The inlined chain gobinInl <- gobinInlA <- gobinInlB of main.go. */
+#define LINE_INL 46
+#define LINE_INL_A 50
+#define LINE_INL_B 54
 
 static const char *const vars[] = {
 	"runtime.allgs",	"runtime.allglen",
@@ -114,6 +118,46 @@ static void check_layout_eq(const struct lw_go_layout *a,
 #undef F
 }
 
+/*
+ * main.gobinInl holds gobinInlA and gobinInlB, inlined: the call to
+ * gobinMarker expands to three frames, innermost first, at the lines of
+ * each call; its pc + 1 given as the next pc of a stack (a virtual pc of
+ * runtime.Callers) stops the expansion before the outer frames.
+ */
+static void check_inlined(const struct lw_gobin *b, const char *path)
+{
+	struct lw_goframe g[8];
+	uint64_t entry, end, pc;
+	int n, seen = 0, bad = 0;
+
+	ASSERT_TRUE(lw_gobin__knows_wrappers(b), "wrapper funcIDs known");
+	if (!ASSERT_OK(lw_gobin__find_func(b, "main.gobinInl", &entry, &end),
+		       path))
+		return;
+	n = lw_gobin__lookup_frames(b, entry, 0, g, 8);
+	if (ASSERT_EQ(n, 1, "entry: one frame")) {
+		ASSERT_STREQ(g[0].name, "main.gobinInl", "entry's function");
+		ASSERT_TRUE(!g[0].inlined && !g[0].wrapper, "entry physical");
+	}
+	for (pc = entry; pc < end; pc++) {
+		n = lw_gobin__lookup_frames(b, pc, 0, g, 8);
+		if (n != 3 || strcmp(g[0].name, "main.gobinInlB"))
+			continue;
+		seen++;
+		bad += strcmp(g[1].name, "main.gobinInlA") ||
+		       strcmp(g[2].name, "main.gobinInl");
+		bad += g[0].line != LINE_INL_B || g[1].line != LINE_INL_A ||
+		       g[2].line != LINE_INL;
+		bad += !g[0].inlined || !g[1].inlined || g[2].inlined;
+		bad += g[0].entry != entry || g[2].entry != entry;
+		bad += strcmp(basename_of(g[0].file) ?: "", "main.go") != 0;
+	}
+	ASSERT_TRUE(seen > 0, "pcs in gobinInlB inlined into gobinInl");
+	ASSERT_EQ(bad, 0, "inlined frames' names, lines and flags");
+	ASSERT_EQ(lw_gobin__lookup_frames(b, 0x1000, 0, g, 8), -ENOENT,
+		  "frames of pc 0x1000");
+}
+
 /* Everything a single binary must answer by itself. */
 static void check_one(const char *tag, bool pie, bool stripped)
 {
@@ -178,6 +222,7 @@ static void check_one(const char *tag, bool pie, bool stripped)
 	ASSERT_EQ(bad, 0, "pcs of main.gobinLine outside its lines");
 	ASSERT_TRUE(seen_first > 0, "line 22 seen");
 	ASSERT_TRUE(seen_call > 0, "line 25 seen");
+	check_inlined(b, path);
 	ASSERT_EQ(lw_gobin__lookup_pc(b, 0x1000, &f), -ENOENT, "pc 0x1000");
 	ASSERT_EQ(lw_gobin__lookup_pc(b, UINT64_MAX - 1, &f), -ENOENT,
 		  "pc max");

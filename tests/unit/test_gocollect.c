@@ -25,6 +25,12 @@
 #define LINE_GO_SELECT 66
 #define LINE_GO_SLEEP 69
 #define LINE_KEEP_ALLOC 25
+#define LINE_NEWBLOCK_ALLOC 125 /* make() in newBlock, inlined */
+#define LINE_KEEPINL_CALL 120	/* keepInlined's call to newBlock */
+
+/* The fixture's stdout up to "ready": Go's own traceback of the goroutine
+ * parked in inlined code is in it. */
+static char fixture_out[65536];
 
 static uint64_t mono_ns(void)
 {
@@ -37,8 +43,8 @@ static uint64_t mono_ns(void)
 /* Run path with stdout on a pipe; return its pid once it said "ready". */
 static pid_t start_fixture(const char *path)
 {
-	char buf[256];
-	size_t len = 0;
+	char *buf = fixture_out;
+	size_t len = 0, cap = sizeof(fixture_out);
 	int fds[2];
 	pid_t pid;
 
@@ -51,13 +57,14 @@ static pid_t start_fixture(const char *path)
 		_exit(127);
 	}
 	(void)close(fds[1]);
-	while (pid > 0 && len < sizeof(buf) - 1) {
+	buf[0] = '\0';
+	while (pid > 0 && len < cap - 1) {
 		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&pfd, 1, 20000) <= 0)
 			break;
-		n = read(fds[0], buf + len, sizeof(buf) - 1 - len);
+		n = read(fds[0], buf + len, cap - 1 - len);
 		if (n <= 0)
 			break;
 		len += n;
@@ -123,6 +130,20 @@ static void check_site(const struct lw_go_report *r, const char *start,
 	ASSERT_STREQ(s->start_function, start, "start function");
 }
 
+/* The (last) heap site with a frame in fn, or NULL. */
+static const struct lw_go_heap_site *
+heap_site_with(const struct lw_go_report *r, const char *fn)
+{
+	const struct lw_go_heap_site *h = NULL;
+	size_t i;
+
+	for (i = 0; i < r->nr_heap_sites; i++)
+		if (has_frame(r->heap_sites[i].frames,
+			      r->heap_sites[i].nr_frames, fn))
+			h = &r->heap_sites[i];
+	return h;
+}
+
 static void check_heap(const struct lw_go_report *r)
 {
 	const struct lw_go_heap_site *keep = NULL;
@@ -131,10 +152,7 @@ static void check_heap(const struct lw_go_report *r)
 	if (!ASSERT_TRUE(r->heap_available, "heap profile available"))
 		return;
 	ASSERT_EQ(r->sample_rate, 1, "MemProfileRate");
-	for (i = 0; i < r->nr_heap_sites; i++)
-		if (has_frame(r->heap_sites[i].frames,
-			      r->heap_sites[i].nr_frames, "main.keep"))
-			keep = &r->heap_sites[i];
+	keep = heap_site_with(r, "main.keep");
 	if (!ASSERT_NOT_NULL(keep, "main.keep's heap site"))
 		return;
 	/* Rate 1: every allocation sampled, figures exact. */
@@ -146,6 +164,144 @@ static void check_heap(const struct lw_go_report *r)
 		    !strcmp(keep->frames[i].function, "main.keep"))
 			ASSERT_EQ(keep->frames[i].line, LINE_KEEP_ALLOC,
 				  "allocation line");
+}
+
+/* One frame of Go's traceback text: "name(args)\n\tfile:line +0x..". */
+struct go_tb_frame {
+	char name[256], file[1024];
+	int line;
+};
+
+/*
+ * Parse the fixture's "inlined-stack:" block: the frames Go prints
+ * (innermost first) and the "created by" frame.  Returns the number of
+ * frames, or -1.
+ */
+static int parse_traceback(struct go_tb_frame *fr, int max,
+			   struct go_tb_frame *created)
+{
+	char *p = strstr(fixture_out, "inlined-stack:\n"), *end, *nl;
+	int n = 0;
+
+	if (!p || !(end = strstr(p, "inlined-end")))
+		return -1;
+	p = strchr(p, '\n') + 1;
+	p = strchr(p, '\n'); /* "goroutine N [chan receive]:" */
+	if (!p)
+		return -1;
+	p++;
+	memset(created, 0, sizeof(*created));
+	while (p < end && (nl = strchr(p, '\n')) && nl < end) {
+		struct go_tb_frame *f = n < max ? &fr[n] : NULL;
+		bool by = !strncmp(p, "created by ", 11);
+		char *paren, *colon, *tab;
+
+		if (by) {
+			f = created;
+			p += 11;
+		}
+		if (!f || *p == '\t' || p == nl)
+			break;
+		*nl = '\0';
+		/* "main.main in goroutine 1" (1.21+) or "f(args)" */
+		paren = by ? strstr(p, " in goroutine ") : strrchr(p, '(');
+		if (paren)
+			*paren = '\0';
+		snprintf(f->name, sizeof(f->name), "%s", p);
+		p = nl + 1;
+		if (!(nl = strchr(p, '\n')) || *p != '\t')
+			return -1;
+		*nl = '\0';
+		tab = p + 1;
+		if ((colon = strchr(tab, ' ')))
+			*colon = '\0';
+		colon = strrchr(tab, ':');
+		if (!colon)
+			return -1;
+		*colon = '\0';
+		snprintf(f->file, sizeof(f->file), "%s", tab);
+		f->line = atoi(colon + 1);
+		p = nl + 1;
+		if (by)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The goroutine parked three inlined calls deep: leakwatch's stack from
+ * main.inlInner outwards must be exactly what Go's own traceback printed
+ * (function, file, line), the inlined frames marked so, and the site
+ * named and created as Go says.
+ */
+static void check_inlined(const struct lw_go_report *r)
+{
+	struct go_tb_frame tb[16], created;
+	const struct lw_go_site *s = site_running(r, "main.inlInner");
+	unsigned k;
+	int n, j;
+
+	n = parse_traceback(tb, 16, &created);
+	if (!ASSERT_TRUE(n >= 4, "Go's traceback of the inlined goroutine"))
+		return;
+	ASSERT_STREQ(tb[0].name, "main.inlInner", "Go's innermost frame");
+	if (!ASSERT_NOT_NULL(s, "site in main.inlInner"))
+		return;
+	for (k = 0; k < s->nr_frames; k++)
+		if (s->frames[k].function &&
+		    !strcmp(s->frames[k].function, "main.inlInner"))
+			break;
+	/* Go hides runtime.gopark and the channel code below it. */
+	for (j = 0; j < n && ASSERT_TRUE(k + j < s->nr_frames, "deep enough");
+	     j++) {
+		const struct lw_frame *f = &s->frames[k + j];
+
+		ASSERT_STREQ(f->function, tb[j].name, "frame as Go names it");
+		ASSERT_STREQ(f->file, tb[j].file, "frame's file");
+		ASSERT_EQ(f->line, tb[j].line, "frame's line");
+		/* inlInner, inlMiddle, inlOuter in parkInlined's code */
+		ASSERT_EQ(f->inlined, j < 3, "inlined flag");
+		if (j > 0)
+			ASSERT_TRUE(f->addr == s->frames[k].addr || j > 3,
+				    "inlined frames share the pc");
+	}
+	if (k + n < s->nr_frames)
+		ASSERT_STREQ(s->frames[k + n].function, "runtime.goexit",
+			     "nothing between the program and goexit");
+	ASSERT_STREQ(s->start_function, tb[n - 1].name, "start function");
+	ASSERT_STREQ(s->created_by.function, created.name, "created by");
+	ASSERT_STREQ(s->created_by.file, created.file, "created by file");
+	ASSERT_EQ(s->created_by.line, created.line, "created by line");
+	ASSERT_U64_EQ(s->live, 1, "one goroutine");
+}
+
+/* A heap site allocating in code inlined into keepInlined. */
+static void check_heap_inlined(const struct lw_go_report *r)
+{
+	const struct lw_go_heap_site *h = heap_site_with(r, "main.newBlock");
+	unsigned k;
+
+	if (!ASSERT_NOT_NULL(h, "main.newBlock's heap site"))
+		return;
+	ASSERT_U64_EQ(h->inuse_objects, 10, "objects");
+	ASSERT_U64_EQ(h->inuse_bytes, 10 * 8192, "bytes");
+	for (k = 0; k + 1 < h->nr_frames; k++)
+		if (!strcmp(h->frames[k].function, "main.newBlock"))
+			break;
+	if (!ASSERT_TRUE(k + 1 < h->nr_frames, "caller of newBlock"))
+		return;
+	ASSERT_EQ(h->frames[k].line, LINE_NEWBLOCK_ALLOC, "allocation line");
+	ASSERT_TRUE(h->frames[k].inlined, "newBlock inlined");
+	ASSERT_STREQ(h->frames[k + 1].function, "main.keepInlined", "caller");
+	ASSERT_EQ(h->frames[k + 1].line, LINE_KEEPINL_CALL, "call line");
+	ASSERT_TRUE(!h->frames[k + 1].inlined, "keepInlined physical");
+	/* Exactly once: the heap profile's own pcs for inlined frames
+	 * (runtime.Callers style) must not expand a second time. */
+	ASSERT_TRUE(k + 2 >= h->nr_frames ||
+			    strcmp(h->frames[k + 2].function, "main."
+							      "keepInlined"),
+		    "no duplicate frame");
 }
 
 static void run_one(const char *dir, const char *tag, bool stripped)
@@ -188,12 +344,14 @@ static void run_one(const char *dir, const char *tag, bool stripped)
 	check_site(&r, "main.parkRecv", 7, "chan receive", LINE_GO_RECV);
 	check_site(&r, "main.parkSelect", 3, "select", LINE_GO_SELECT);
 	check_site(&r, "main.parkSleep", 2, "sleep", LINE_GO_SLEEP);
+	check_inlined(&r);
 	for (size_t i = 0; i < r.nr_sites; i++)
 		ASSERT_TRUE(r.sites[i].verdict != LW_VERDICT_LEAK, "no leak in "
 								   "a fixed "
 								   "populatio"
 								   "n");
 	check_heap(&r);
+	check_heap_inlined(&r);
 out:
 	lw_go_report__clear(&r);
 	lw_gocollect__free(c);

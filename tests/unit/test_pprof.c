@@ -143,10 +143,96 @@ static void test_roundtrip(void)
 	lw_pprof__free(p);
 }
 
+/*
+ * Go frames inlined into one pc are one Location with a Line each,
+ * innermost first and the physical function last (profile.proto).
+ */
+static void test_inlined(void)
+{
+	static const struct lw_pprof_type types[] = {
+		{"goroutine", "count"},
+	};
+	const struct lw_frame frames[] = {
+		{.addr = 0x1000,
+		 .function = "main.inner",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 30,
+		 .inlined = true},
+		{.addr = 0x1000,
+		 .function = "main.middle",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 20,
+		 .inlined = true},
+		{.addr = 0x1000,
+		 .function = "main.outer",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 10},
+		{.addr = 0x2000,
+		 .function = "main.main",
+		 .module = "/bin/g",
+		 .file = "g.go",
+		 .line = 5},
+	};
+	const int64_t v = 1;
+	struct lw_pprof *p = lw_pprof__new(types, 1);
+	unsigned field, nr_locs = 0, nr_funcs = 0, lines[4] = {0};
+	uint64_t line_fn[4][4] = {{0}}, line_no[4][4] = {{0}};
+	uint8_t *data = NULL;
+	struct pb b, sub;
+	size_t len = 0;
+	uint64_t val;
+
+	if (!ASSERT_NOT_NULL(p, "new"))
+		return;
+	ASSERT_OK(lw_pprof__add_sample(p, frames, NULL, 4, &v, NULL, 0), "sampl"
+									 "e");
+	ASSERT_OK(lw_pprof__encode(p, &data, &len), "encode");
+	b.p = data;
+	b.end = data + len;
+	while (pb_next(&b, &field, &val, &sub)) {
+		struct pb l = sub, ln;
+
+		if (field == 5)
+			nr_funcs++;
+		if (field != 4 || nr_locs >= 4)
+			continue;
+		while (pb_next(&l, &field, &val, &ln)) {
+			struct pb x = ln;
+			unsigned k = lines[nr_locs], f;
+			uint64_t w;
+
+			if (field != 4 || k >= 4)
+				continue;
+			while (pb_next(&x, &f, &w, &sub)) {
+				if (f == 1)
+					line_fn[nr_locs][k] = w;
+				if (f == 2)
+					line_no[nr_locs][k] = w;
+			}
+			lines[nr_locs]++;
+		}
+		nr_locs++;
+	}
+	ASSERT_EQ(nr_locs, 2, "one location per pc");
+	ASSERT_EQ(nr_funcs, 4, "a function per frame");
+	ASSERT_EQ(lines[0], 3, "three lines at the inlined pc");
+	ASSERT_EQ(lines[1], 1, "one line at the caller");
+	ASSERT_U64_EQ(line_no[0][0], 30, "innermost first");
+	ASSERT_U64_EQ(line_no[0][1], 20, "then its caller");
+	ASSERT_U64_EQ(line_no[0][2], 10, "the physical function last");
+	ASSERT_TRUE(line_fn[0][0] != line_fn[0][2], "distinct functions");
+	free(data);
+	lw_pprof__free(p);
+}
+
 int main(void)
 {
 	static const struct lwt_case cases[] = {
 		LWT_CASE(test_roundtrip),
+		LWT_CASE(test_inlined),
 	};
 
 	return lw_test_main(cases, sizeof(cases) / sizeof(cases[0]));

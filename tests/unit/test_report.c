@@ -47,25 +47,25 @@ static void fixture_init(struct fixture *fx)
 	memset(fx, 0, sizeof(*fx));
 	fx->fa[0] = (struct lw_frame){ 0x55d0c0a1b2c3, "handle_request",
 				       "/usr/bin/server", 0x1b2c2,
-				       "/home/dev/server/src/server.c", 42 };
+				       "/home/dev/server/src/server.c", 42, false };
 	fx->fa[1] = (struct lw_frame){ 0x55d0c0a1b000, "main",
 				       "/usr/bin/server", 0x1afff, "server.c",
-				       100 };
+				       100, false };
 	fx->fa[2] = (struct lw_frame){ 0x7f0012345678, NULL,
 				       "/lib/x86_64-linux-gnu/libc.so.6",
-				       0x29d8f, NULL, 0 };
+				       0x29d8f, NULL, 0, false };
 	fx->fa[3] = (struct lw_frame){ 0x7f00ffff0000, NULL, NULL, 0, NULL,
-				       0 };
+				       0, false };
 	fx->fb[0] = (struct lw_frame){ 0x7f1100001111, NULL,
 				       "/usr/lib/libcache.so.2", 0x1110, NULL,
-				       0 };
+				       0, false };
 	fx->fb[1] = (struct lw_frame){ 0x7f1100002222, "cache_put",
 				       "/usr/lib/libcache.so.2", 0x2221, NULL,
-				       0 };
+				       0, false };
 	fx->fc[0] = (struct lw_frame){ 0x7f2200004f0, NULL,
-				       "/usr/lib/libz.so.1", 0x4ef, NULL, 0 };
+				       "/usr/lib/libz.so.1", 0x4ef, NULL, 0, false };
 	fx->fc[1] = (struct lw_frame){ 0x7f22000050a, NULL,
-				       "/usr/lib/libz.so.1", 0x509, NULL, 0 };
+				       "/usr/lib/libz.so.1", 0x509, NULL, 0, false };
 
 	s[0] = (struct lw_site_report){
 		.verdict = LW_VERDICT_LEAK, .kind = LW_K_MALLOC,

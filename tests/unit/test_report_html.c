@@ -55,13 +55,13 @@ static void fixture_init(struct fixture *fx)
 		 "/opt/a&b/\"srv\"");
 	fx->r.duration_s = 2.0;
 	fx->fa[0] = (struct lw_frame){ 0x401010, "<script>alert('x')</script>",
-				       "/opt/srv", 0x100f, "evil.c", 7 };
+				       "/opt/srv", 0x100f, "evil.c", 7, false };
 	fx->fa[1] = (struct lw_frame){ 0x402020, "serve", "/opt/srv", 0x201f,
-				       "srv.c", 20 };
+				       "srv.c", 20, false };
 	fx->fa[2] = (struct lw_frame){ 0x403030, "main", "/opt/srv", 0x302f,
-				       "srv.c", 30 };
+				       "srv.c", 30, false };
 	fx->fb[0] = (struct lw_frame){ 0x7f0000001000, NULL,
-				       "/usr/lib/libz.so.1", 0xfff, NULL, 0 };
+				       "/usr/lib/libz.so.1", 0xfff, NULL, 0, false };
 	fx->fb[1] = fx->fa[1];
 	fx->fb[2] = fx->fa[2];
 	s[0] = (struct lw_site_report){
