@@ -1464,11 +1464,14 @@ static void drops_run(const char *tag, int stall_ms)
 	snprintf(name, sizeof(name), "%s.ready", tag);
 	tmp_path(ready, sizeof(ready), name);
 	{
+		/* The window only bounds a starved run: the report comes as
+		 * soon as the flood ends (a few seconds on a quiet machine),
+		 * but on a loaded one 2M traced pairs can take far longer. */
 		char *plain[] = { (char *)lw, "diagnose", "--ring-mb", "1",
-				  "-d", "20", "--json", json, "--",
+				  "-d", "50", "--json", json, "--",
 				  (char *)exe, NULL };
 		char *stalled[] = { (char *)lw, "diagnose", "--ring-mb", "1",
-				    "-d", "20", "--json", json,
+				    "-d", "50", "--json", json,
 				    "--ready-file", ready, "--", (char *)exe,
 				    NULL };
 
