@@ -30,6 +30,18 @@ double lw_finite_or_zero(double d)
 	return d;
 }
 
+double lw_shown_rate(double d, int decimals)
+{
+	static const double half_unit[] = { 0.5, 0.05, 0.005, 0.0005 };
+
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 3)
+		decimals = 3;
+	d = lw_finite_or_zero(d);
+	return fabs(d) < half_unit[decimals] ? 0 : d;
+}
+
 const char *lw_base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');

@@ -22,6 +22,10 @@ struct json_object;
 
 /* NaN, the infinities and -0.0 become 0: no JSON or text spelling. */
 double lw_finite_or_zero(double d);
+/* A rate about to be printed with %+.Nf (N = decimals, 0-3): what
+ * lw_finite_or_zero() gives, and 0 when it would round to zero, so a tiny
+ * negative slope prints "+0.0" and not "-0.0". */
+double lw_shown_rate(double d, int decimals);
 /* "/usr/lib/libc.so.6" -> "libc.so.6". */
 const char *lw_base_name(const char *path);
 

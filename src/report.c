@@ -481,7 +481,7 @@ static void print_site(const struct lw_text *t, const struct lw_site_report *s,
 		strcmp(kind, "?") ? kind : "an unknown allocator");
 	fprintf(t->f, "    growth: %s/s, %+.1f blocks/s; oldest block %s old\n",
 		lw_fmt_growth(s->growth_bytes_per_s, b1, sizeof(b1)),
-		lw_finite_or_zero(s->growth_count_per_s),
+		lw_shown_rate(s->growth_count_per_s, 1),
 		lw_fmt_duration(s->oldest_age_s, b2, sizeof(b2)));
 	fprintf(t->f, "    since start: %s alloc%s (%s), %s free%s",
 		lw_fmt_count(s->total_allocs, n1, sizeof(n1)),

@@ -327,7 +327,7 @@ static void print_goroutines(const struct lw_text *t,
 	}
 	fprintf(t->f, "  goroutines: %s live (%+.1f/s) in %zu site%s",
 		lw_fmt_count(r->live, n, sizeof(n)),
-		lw_finite_or_zero(r->growth_per_s), r->nr_sites,
+		lw_shown_rate(r->growth_per_s, 1), r->nr_sites,
 		lw_plural(r->nr_sites));
 	if (r->leaked_by_runtime)
 		fprintf(t->f, ", %s%s marked leaked by the Go runtime%s",

@@ -359,7 +359,7 @@ static void print_kinds(const struct lw_text *t,
 				lw_col(t, lw_verdict_color(k->verdict)),
 				lw_verdict_upper(k->verdict),
 				lw_col(t, LW_C_RESET),
-				lw_finite_or_zero(k->growth_per_s));
+				lw_shown_rate(k->growth_per_s, 2));
 	}
 	fputc('\n', t->f);
 }
@@ -378,8 +378,8 @@ static void print_site(const struct lw_text *t, const struct lw_socket_site *x,
 		lw_plural(x->open),
 		x->call ? lw_fd_call_name(x->call) : "an unknown call", st);
 	fprintf(t->f, "    growth: %+.2f sockets/s, CLOSE_WAIT %+.2f/s",
-		lw_finite_or_zero(x->growth_per_s),
-		lw_finite_or_zero(x->close_wait_growth_per_s));
+		lw_shown_rate(x->growth_per_s, 2),
+		lw_shown_rate(x->close_wait_growth_per_s, 2));
 	if (x->oldest_age_s > 0)
 		fprintf(t->f, "; oldest %s old",
 			lw_fmt_duration(x->oldest_age_s, d, sizeof(d)));

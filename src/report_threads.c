@@ -205,7 +205,7 @@ static void print_site(const struct lw_text *t, const struct lw_thread_site *s,
 		lw_verdict_upper(s->verdict), lw_col(t, LW_C_RESET), label);
 	fprintf(t->f, "    live: %s thread%s, %+.1f/s; since start: %s created, %s exited",
 		lw_fmt_count(s->live, n1, sizeof(n1)), lw_plural(s->live),
-		lw_finite_or_zero(s->growth_per_s),
+		lw_shown_rate(s->growth_per_s, 1),
 		lw_fmt_count(s->births, n2, sizeof(n2)),
 		lw_fmt_count(s->deaths, d, sizeof(d)));
 	if (s->segments)
@@ -270,7 +270,7 @@ void lw_thread_report__print(const struct lw_text *t,
 		}
 		site_label(s, label, sizeof(label));
 		group_text(&s->syscalls, now, sizeof(now));
-		snprintf(g, sizeof(g), "%+.1f", lw_finite_or_zero(s->growth_per_s));
+		snprintf(g, sizeof(g), "%+.1f", lw_shown_rate(s->growth_per_s, 1));
 		fprintf(t->f, "%s%-7s%s  %8s  %7s  %s%s%s%s\n",
 			lw_col(t, lw_verdict_color(s->verdict)),
 			lw_verdict_upper(s->verdict), lw_col(t, LW_C_RESET), g,

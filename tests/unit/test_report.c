@@ -249,6 +249,31 @@ static void test_fmt_bytes(void)
 	ASSERT_TRUE(lw_fmt_bytes(1, buf, 0) == buf, "len 0");
 }
 
+/* Rates printed with %+.Nf: a slope that rounds to zero is "+0.0", never
+ * "-0.0" (the goroutine summary used to print "-0.0/s"). */
+static void test_shown_rate(void)
+{
+	static const struct {
+		double in;
+		int decimals;
+		const char *out;
+	} cases[] = {
+		{ -0.01, 1, "+0.0" },	{ -0.049, 1, "+0.0" },
+		{ -0.05, 1, "-0.1" },	{ 0.04, 1, "+0.0" },
+		{ 10.1, 1, "+10.1" },	{ -0.004, 2, "+0.00" },
+		{ -0.006, 2, "-0.01" }, { NAN, 2, "+0.00" },
+		{ -0.4, 0, "+0" },	{ -INFINITY, 1, "+0.0" },
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(buf, sizeof(buf), "%+.*f", cases[i].decimals,
+			 lw_shown_rate(cases[i].in, cases[i].decimals));
+		ASSERT_STREQ(buf, cases[i].out, cases[i].out);
+	}
+}
+
 /* ---- JSON ------------------------------------------------------------- */
 
 static void test_json_top(void)
@@ -787,6 +812,7 @@ int main(void)
 {
 	static const struct lwt_case cases[] = {
 		LWT_CASE(test_fmt_bytes),
+		LWT_CASE(test_shown_rate),
 		LWT_CASE(test_json_top),
 		LWT_CASE(test_json_sites),
 		LWT_CASE(test_json_exited),
