@@ -111,10 +111,11 @@ static void finish_escalation(struct loop *l, uint64_t now)
 	d->escalations[h->result]++;
 	d->probe_hits += h->probe_hits;
 	d->dropped_escalation += h->rep.dropped_events;
-	pr_info("PID %d: allocation probes detached (%s) after %.1f s: %llu calls, %u leaking sites\n",
+	pr_info("PID %d: allocation probes detached (%s) after %.1f s: %llu calls, %u leaking sites; detaching took %.3f s, the report %.3f s\n",
 		pid, lw_esc_result_name(h->result),
 		(h->ended_ns - h->started_ns) / 1e9,
-		(unsigned long long)h->probe_hits, h->nr_leak_sites);
+		(unsigned long long)h->probe_hits, h->nr_leak_sites,
+		h->detach_ns / 1e9, h->report_ns / 1e9);
 	if (!p || h->result == LW_ESC_EXITED) {
 		lw_dheap__free(h);
 		return;
@@ -172,9 +173,10 @@ static void maybe_escalate(struct loop *l, uint64_t now)
 		return;
 	}
 	p->escalating = true;
-	pr_info("PID %d (%s): memory grows %.0f B/s, allocation probes for %.0f s\n",
+	pr_info("PID %d (%s): memory grows %.0f B/s, allocation probes for %.0f s (attached in %.3f s)\n",
 		p->pid, p->st.comm, p->growth[LW_DK_HEAP],
-		o->escalate_window_s);
+		o->escalate_window_s,
+		lw_escalation__attach_ns(l->d.esc) / 1e9);
 	l->esc_fd = lw_escalation__fd(l->d.esc);
 	if (l->esc_fd >= 0 && watch_fd(l, l->esc_fd))
 		l->esc_fd = -1; /* the tick drains it anyway */
