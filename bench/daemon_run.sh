@@ -104,10 +104,11 @@ if [ -z "$BUILD" ]; then
 		-DLW_TESTS=OFF >/dev/null
 fi
 case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-cmake --build "$BUILD" -j2 --target leakwatch daemon_bench >"$TMP/build.log" 2>&1 ||
+cmake --build "$BUILD" -j2 --target leakwatch daemon_bench floor >"$TMP/build.log" 2>&1 ||
 	{ cat "$TMP/build.log" >&2; die "build failed"; }
 LW=$BUILD/leakwatch
 DB=$BUILD/bench/daemon_bench
+FLOOR=$BUILD/bench/floor
 
 # The Go fixture: the build tree's (any toolchain, stripped or not), else
 # built here with GO.
@@ -240,10 +241,10 @@ if [ "$DO_FLEET" = 1 ]; then
 	echo "$GO_PROCS Go ($(printf '%s\n' "${GO_BINS[@]}" | xargs -n1 basename | sort -u | paste -sd,); 2 driven at 1 round/s)"
 	sleep 2
 
-	sel=(--comm daemon_bench)
+	# By executable path: other programs on the host may share a name.
+	sel=(--exe "$DB")
 	for b in "${GO_BINS[@]}"; do
-		c=$(basename "$b")
-		sel+=(--comm "${c:0:15}")
+		sel+=(--exe "$b")
 	done
 	[ "$ALL" = 1 ] && sel=()
 	t_launch=$(now_ns)
@@ -251,7 +252,7 @@ if [ "$DO_FLEET" = 1 ]; then
 	t_ready=$(now_ns)
 	c_ready=$(cpu_ns "$D_PID")
 	hwm_ready=$(status_kb "$D_PID" VmHWM)
-	echo "leakwatch daemon --interval $INTERVAL --no-escalate ${sel[*]}"
+	echo "leakwatch daemon --interval $INTERVAL --no-escalate ${sel[*]//$ROOT\//}"
 	echo "  start and first scan: $(awk -v a="$t_launch" -v b="$t_ready" 'BEGIN { printf "%.2f", (b - a) / 1e9 }') s," \
 		"$(awk -v c="$c_ready" 'BEGIN { printf "%.0f", c / 1e6 }') ms CPU, VmHWM $hwm_ready kB"
 
@@ -317,8 +318,8 @@ if [ "$DO_ESC" = 1 ]; then
 	echo "escalation: daemon_bench grow $GROW_RATE $GROW_KIB (pid $G_PID: $GROW_RATE malloc+free pairs/s, +$GROW_KIB KiB/s kept)"
 	start_daemon esc --interval "$ESC_INTERVAL" --window "$ESC_VERDICT_WINDOW" \
 		--escalate-window "$ESC_WINDOW" --escalate-cooldown 3600 \
-		--comm daemon_bench
-	echo "leakwatch daemon --interval $ESC_INTERVAL --window $ESC_VERDICT_WINDOW --escalate-window $ESC_WINDOW --escalate-cooldown 3600 --comm daemon_bench"
+		--exe "$DB"
+	echo "leakwatch daemon --interval $ESC_INTERVAL --window $ESC_VERDICT_WINDOW --escalate-window $ESC_WINDOW --escalate-cooldown 3600 --exe ${DB#$ROOT/}"
 	# Sample the daemon every 200 ms until the window is over and 15 s
 	# more have passed: wall clock, CPU ns, VmRSS.
 	: >"$TMP/samples"
@@ -338,6 +339,21 @@ if [ "$DO_ESC" = 1 ]; then
 	curl -sS "http://127.0.0.1:$PORT/api/v1/processes" >"$TMP/api.json"
 	hwm=$(status_kb "$D_PID" VmHWM)
 	stop_daemon
+	# The same target under bench/floor (counting-only programs on the
+	# same probe points) for 15 s: the price of the probes themselves on
+	# this machine now, beside what the escalation cost.
+	sleep 5
+	rm -f "$TMP/floor.ready"
+	"$FLOOR" -p "$G_PID" --ready-file "$TMP/floor.ready" >"$TMP/floor.out" 2>&1 &
+	F_PID=$!
+	STARTED+=("$F_PID")
+	wait_for 30 test -e "$TMP/floor.ready" || { cat "$TMP/floor.out" >&2; die "floor did not attach"; }
+	tf0=$EPOCHREALTIME
+	sleep 15
+	tf1=$EPOCHREALTIME
+	kill -INT "$F_PID" 2>/dev/null || true
+	wait "$F_PID" 2>/dev/null || true
+	sleep 1.5
 	kill -TERM "$G_PID" 2>/dev/null || true
 
 	ta=$(awk '/allocation probes for/ { print $1; exit }' "$TMP/esc.log")
@@ -374,7 +390,7 @@ if [ "$DO_ESC" = 1 ]; then
 		printf "  %-28s %d kB\n", "VmHWM at the end", hwm
 	}' "$TMP/samples"
 	# The target's own view: pairs/s and CPU ns per pair, per phase.
-	awk -v ta="$ta" -v td="$td" '
+	awk -v ta="$ta" -v td="$td" -v tf0="$tf0" -v tf1="$tf1" '
 	/^tick/ {
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		n++; t[n] = v["unix"]; p[n] = v["pairs"]; c[n] = v["cpu_ns"]
@@ -393,6 +409,7 @@ if [ "$DO_ESC" = 1 ]; then
 		phase("10 s before the window", ta - 10, ta)
 		phase("the window", ta + 1, td)
 		phase("10 s after it", td + 1, td + 11)
+		phase("bench/floor attached", tf0 + 1, tf1)
 	}' "$TMP/grow.out"
 fi
 
