@@ -87,15 +87,11 @@ trap 'exit 130' INT TERM
 log() { echo "daemon_run.sh: $*" >&2; }
 die() { echo "daemon_run.sh: error: $*" >&2; exit 1; }
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh" # wait_for, cpu_ns, median, forget, install_missing, ...
+
 # ---- what we need ----------------------------------------------------
-need_pkgs=()
-command -v curl >/dev/null || need_pkgs+=(curl)
-command -v jq >/dev/null || need_pkgs+=(jq)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-	log "installing ${need_pkgs[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
+install_missing curl:curl jq:jq
 
 # ---- build -------------------------------------------------------------
 if [ -z "$BUILD" ]; then
@@ -131,31 +127,9 @@ if [ "$DO_FLEET" = 1 ] && [ "$GO_PROCS" -gt 0 ]; then
 		fi
 	fi
 fi
-if [ ! -d /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
-	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
-fi
+mount_tracefs
 
 # ---- helpers -------------------------------------------------------------
-wait_for() { # wait_for SECONDS CMD...: poll CMD every 100 ms
-	local deadline=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
-# CPU time of a process and all its threads in ns (schedstat: exact), and
-# in clock ticks from /proc/PID/stat (utime+stime) as a cross-check.
-cpu_ns() {
-	local t sum=0 v
-	for t in /proc/"$1"/task/*/schedstat; do
-		read -r v _ <"$t" 2>/dev/null || continue
-		sum=$((sum + v))
-	done
-	echo $sum
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 now_ns() { date +%s%N; }
 
@@ -183,11 +157,7 @@ start_daemon() {
 stop_daemon() {
 	kill -TERM "$D_PID" 2>/dev/null || true
 	wait "$D_PID" 2>/dev/null || true
-	local p keep=()
-	for p in "${STARTED[@]}"; do
-		[ "$p" = "$D_PID" ] || keep+=("$p")
-	done
-	STARTED=("${keep[@]}")
+	forget "$D_PID"
 }
 
 # scrape: GET /metrics as Prometheus does (its Accept and gzip); the
@@ -200,13 +170,6 @@ scrape() {
 }
 metric() { # metric 'NAME{LABELS}': its value in the last scrape
 	awk -v m="$1" '$1 == m { print $2 }' "$TMP/metrics"
-}
-
-median() { # numbers on stdin, one a line
-	sort -g | awk '{ a[NR] = $1 } END {
-		if (NR == 0) { print "nan"; exit }
-		if (NR % 2) print a[(NR + 1) / 2];
-		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 echo "daemon_run.sh: $(date -u +%FT%TZ), $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
@@ -252,7 +215,7 @@ if [ "$DO_FLEET" = 1 ]; then
 	t_ready=$(now_ns)
 	c_ready=$(cpu_ns "$D_PID")
 	hwm_ready=$(status_kb "$D_PID" VmHWM)
-	echo "leakwatch daemon --interval $INTERVAL --no-escalate ${sel[*]//$ROOT\//}"
+	echo "leakwatch daemon --interval $INTERVAL --no-escalate ${sel[*]//"$ROOT"\//}"
 	echo "  start and first scan: $(awk -v a="$t_launch" -v b="$t_ready" 'BEGIN { printf "%.2f", (b - a) / 1e9 }') s," \
 		"$(awk -v c="$c_ready" 'BEGIN { printf "%.0f", c / 1e6 }') ms CPU, VmHWM $hwm_ready kB"
 
@@ -319,7 +282,7 @@ if [ "$DO_ESC" = 1 ]; then
 	start_daemon esc --interval "$ESC_INTERVAL" --window "$ESC_VERDICT_WINDOW" \
 		--escalate-window "$ESC_WINDOW" --escalate-cooldown 3600 \
 		--exe "$DB"
-	echo "leakwatch daemon --interval $ESC_INTERVAL --window $ESC_VERDICT_WINDOW --escalate-window $ESC_WINDOW --escalate-cooldown 3600 --exe ${DB#$ROOT/}"
+	echo "leakwatch daemon --interval $ESC_INTERVAL --window $ESC_VERDICT_WINDOW --escalate-window $ESC_WINDOW --escalate-cooldown 3600 --exe ${DB#"$ROOT"/}"
 	# Sample the daemon every 200 ms until the window is over and 15 s
 	# more have passed: wall clock, CPU ns, VmRSS.
 	: >"$TMP/samples"
