@@ -302,8 +302,7 @@ static int grow(double rate, double kib_s)
 		}
 		if (t >= next_tick) {
 			printf("tick unix=%.3f pairs=%llu cpu_ns=%llu\n",
-			       unix_s(), done,
-			       (unsigned long long)cpu_ns());
+			       unix_s(), done, (unsigned long long)cpu_ns());
 			fflush(stdout);
 			next_tick += 1;
 		}

@@ -171,8 +171,7 @@ static void maybe_escalate(struct loop *l, uint64_t now)
 	}
 	p->escalating = true;
 	pr_info("PID %d (%s): memory grows %.0f B/s, allocation probes for %.0f s (attached in %.3f s)\n",
-		p->pid, p->st.comm, p->growth[LW_DK_HEAP],
-		o->escalate_window_s,
+		p->pid, p->st.comm, p->growth[LW_DK_HEAP], o->escalate_window_s,
 		lw_escalation__attach_ns(l->d.esc) / 1e9);
 	l->esc_fd = lw_escalation__fd(l->d.esc);
 	if (l->esc_fd >= 0 && watch_fd(l, l->esc_fd))
