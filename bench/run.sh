@@ -79,21 +79,14 @@ trap 'exit 130' INT TERM
 log() { echo "run.sh: $*" >&2; }
 die() { echo "run.sh: error: $*" >&2; exit 1; }
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh" # wait_for, cpu_ns, median, forget, install_missing, ...
+
 # ---- what we need ----------------------------------------------------
-need_pkgs=()
-command -v bpftrace >/dev/null || need_pkgs+=(bpftrace)
-if [ $DO_REDIS = 1 ]; then
-	command -v redis-server >/dev/null || need_pkgs+=(redis-server)
-	command -v redis-benchmark >/dev/null || need_pkgs+=(redis-tools)
-fi
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-	log "installing ${need_pkgs[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
-if [ ! -d /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
-	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
-fi
+need=(bpftrace:bpftrace)
+[ $DO_REDIS = 1 ] && need+=(redis-server:redis-server redis-benchmark:redis-tools)
+install_missing "${need[@]}"
+mount_tracefs
 
 # ---- build -------------------------------------------------------------
 cd "$ROOT"
@@ -113,45 +106,9 @@ for f in "$LW" "$MB" "$FLOOR"; do
 done
 
 # ---- helpers -------------------------------------------------------------
-wait_for() { # wait_for SECONDS CMD...: poll CMD every 50 ms
-	local deadline=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt $deadline ] || return 1
-		sleep 0.05
-	done
-}
-
 alive() { kill -0 "$1" 2>/dev/null; }
 
-# Reaped: no longer ours to kill (its PID may be reused).
-forget() {
-	local p keep=()
-	for p in "${STARTED[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	STARTED=("${keep[@]}")
-}
-
-# CPU time of a process and all its threads in ns (schedstat: exact), and
-# in clock ticks from /proc/PID/stat (utime+stime) as a cross-check.
-cpu_ns() {
-	local t sum=0 v
-	for t in /proc/"$1"/task/*/schedstat; do
-		read -r v _ <"$t" 2>/dev/null || continue
-		sum=$((sum + v))
-	done
-	echo $sum
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 vm_hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-
-median() { # numbers on stdin, one a line
-	sort -g | awk '{ a[NR] = $1 } END {
-		if (NR == 0) { print "nan"; exit }
-		if (NR % 2) print a[(NR + 1) / 2];
-		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 
 BENCH_PID=""
 # start_bench ARGS...: malloc_bench --wait --hold ARGS, warmed up, waiting.

@@ -26,7 +26,7 @@
 #include "log.h"
 #include "sysenv.h"
 
-#define TICK_MS 100 /* escalation drain and budget check */
+#define TICK_MS 100 /* escalation drain and budget check, while one runs */
 
 struct loop {
 	struct lw_dstate d;
@@ -66,10 +66,6 @@ static int watch_fd(struct loop *l, int fd)
 
 static int setup(struct loop *l)
 {
-	struct itimerspec its = {
-		.it_interval = { 0, TICK_MS * 1000000L },
-		.it_value = { 0, TICK_MS * 1000000L },
-	};
 	sigset_t mask;
 	int err;
 
@@ -82,8 +78,9 @@ static int setup(struct loop *l)
 	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (l->sfd < 0)
 		return -errno;
+	/* Armed by every tick() for the next one. */
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0)
+	if (l->tfd < 0)
 		return -errno;
 	err = watch_fd(l, l->sfd) ?: watch_fd(l, l->tfd) ?:
 	      watch_fd(l, lw_httpd__fd(l->http));
@@ -111,10 +108,11 @@ static void finish_escalation(struct loop *l, uint64_t now)
 	d->escalations[h->result]++;
 	d->probe_hits += h->probe_hits;
 	d->dropped_escalation += h->rep.dropped_events;
-	pr_info("PID %d: allocation probes detached (%s) after %.1f s: %llu calls, %u leaking sites\n",
+	pr_info("PID %d: allocation probes detached (%s) after %.1f s: %llu calls, %u leaking sites; detaching took %.3f s, the report %.3f s\n",
 		pid, lw_esc_result_name(h->result),
 		(h->ended_ns - h->started_ns) / 1e9,
-		(unsigned long long)h->probe_hits, h->nr_leak_sites);
+		(unsigned long long)h->probe_hits, h->nr_leak_sites,
+		h->detach_ns / 1e9, h->report_ns / 1e9);
 	if (!p || h->result == LW_ESC_EXITED) {
 		lw_dheap__free(h);
 		return;
@@ -172,9 +170,9 @@ static void maybe_escalate(struct loop *l, uint64_t now)
 		return;
 	}
 	p->escalating = true;
-	pr_info("PID %d (%s): memory grows %.0f B/s, allocation probes for %.0f s\n",
-		p->pid, p->st.comm, p->growth[LW_DK_HEAP],
-		o->escalate_window_s);
+	pr_info("PID %d (%s): memory grows %.0f B/s, allocation probes for %.0f s (attached in %.3f s)\n",
+		p->pid, p->st.comm, p->growth[LW_DK_HEAP], o->escalate_window_s,
+		lw_escalation__attach_ns(l->d.esc) / 1e9);
 	l->esc_fd = lw_escalation__fd(l->d.esc);
 	if (l->esc_fd >= 0 && watch_fd(l, l->esc_fd))
 		l->esc_fd = -1; /* the tick drains it anyway */
@@ -192,6 +190,25 @@ static void push_profiles(struct loop *l, uint64_t now)
 	d->last_push_ns = now;
 }
 
+/*
+ * The next tick: the next scan, or in TICK_MS while an escalation runs.
+ * Otherwise the daemon sleeps from scan to scan: waking every TICK_MS
+ * for nothing was a third of its CPU while it watched 200 processes
+ * every 30 s (docs/performance.md, "The daemon").
+ */
+static void arm_timer(struct loop *l)
+{
+	uint64_t at = l->next_scan, soon = mono_ns() + TICK_MS * 1000000ull;
+	struct itimerspec its = { 0 };
+
+	if (l->d.esc && soon < at)
+		at = soon;
+	its.it_value.tv_sec = (time_t)(at / 1000000000ull);
+	its.it_value.tv_nsec = (long)(at % 1000000000ull);
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL))
+		pr_warn("cannot arm the timer: %s\n", strerror(errno));
+}
+
 static void tick(struct loop *l)
 {
 	uint64_t now = mono_ns();
@@ -200,14 +217,15 @@ static void tick(struct loop *l)
 	if (l->d.esc &&
 	    lw_escalation__poll(l->d.esc, now) != LW_ESC_RUNNING)
 		finish_escalation(l, now);
-	if (now < l->next_scan)
-		return;
-	l->next_scan = now + (uint64_t)(l->d.o->interval_s * 1e9);
-	err = lw_proctab__scan(l->d.tab, now);
-	if (err)
-		pr_warn("scan failed: %s\n", strerror(-err));
-	maybe_escalate(l, now);
-	push_profiles(l, now);
+	if (now >= l->next_scan) {
+		l->next_scan = now + (uint64_t)(l->d.o->interval_s * 1e9);
+		err = lw_proctab__scan(l->d.tab, now);
+		if (err)
+			pr_warn("scan failed: %s\n", strerror(-err));
+		maybe_escalate(l, now);
+		push_profiles(l, now);
+	}
+	arm_timer(l);
 }
 
 static void handle_signal(struct loop *l)

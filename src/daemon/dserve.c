@@ -489,7 +489,10 @@ static int escalation_json(struct json_object *o, const struct lw_dstate *d,
 			       (h->ended_ns - h->started_ns) / 1e9) ||
 	    lw_json_add_u64(e, "probe_hits", h->probe_hits) ||
 	    lw_json_add_double(e, "peak_hits_per_s", h->peak_hits_per_s) ||
-	    lw_json_add_u64(e, "leak_sites", h->nr_leak_sites))
+	    lw_json_add_u64(e, "leak_sites", h->nr_leak_sites) ||
+	    lw_json_add_double(e, "attach_s", h->attach_ns / 1e9) ||
+	    lw_json_add_double(e, "detach_s", h->detach_ns / 1e9) ||
+	    lw_json_add_double(e, "report_s", h->report_ns / 1e9))
 		return -ENOMEM;
 	return 0;
 }

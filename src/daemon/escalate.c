@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "daemon/escalate.h"
@@ -32,7 +33,18 @@ struct lw_escalation {
 	uint64_t t0_ns, end_ns, next_sample, next_rate, next_refresh;
 	uint64_t rate_events; /* ledger events at the last rate check */
 	double peak_rate;
+	uint64_t attach_ns, detach_ns; /* what loading and detaching took */
 };
+
+/* For the window's own costs; the callers' now_ns are taken before
+ * the scan, so they cannot time what happens after it. */
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 const char *lw_esc_result_name(enum lw_esc_result r)
 {
@@ -56,6 +68,11 @@ int lw_escalation__pid(const struct lw_escalation *e)
 	return e->o.pid;
 }
 
+uint64_t lw_escalation__attach_ns(const struct lw_escalation *e)
+{
+	return e->attach_ns;
+}
+
 int lw_escalation__fd(const struct lw_escalation *e)
 {
 	return e->probe ? lw_alloc_probe__fd(e->probe) : -1;
@@ -75,6 +92,7 @@ int lw_escalation__start(const struct lw_escalation_opts *o, uint64_t now_ns,
 			 struct lw_escalation **ret)
 {
 	struct lw_alloc_probe_opts popts = { 0 };
+	uint64_t t = clock_ns();
 	struct lw_escalation *e;
 	int err;
 
@@ -106,6 +124,7 @@ int lw_escalation__start(const struct lw_escalation_opts *o, uint64_t now_ns,
 	e->next_sample = now_ns + SAMPLE_NS;
 	e->next_rate = now_ns + RATE_NS;
 	e->next_refresh = now_ns + REFRESH_NS;
+	e->attach_ns = clock_ns() - t;
 	*ret = e;
 	return 0;
 
@@ -118,6 +137,8 @@ err_out:
 static void end_window(struct lw_escalation *e, enum lw_esc_result why,
 		       uint64_t now_ns)
 {
+	uint64_t t = clock_ns();
+
 	if (e->result != LW_ESC_RUNNING)
 		return;
 	e->result = why;
@@ -127,6 +148,7 @@ static void end_window(struct lw_escalation *e, enum lw_esc_result why,
 		lw_alloc_probe__free(e->probe);
 		e->probe = NULL;
 	}
+	e->detach_ns = clock_ns() - t;
 	lw_ledger__sample(e->ledger, now_ns);
 	e->end_ns = now_ns;
 }
@@ -276,9 +298,11 @@ struct lw_dheap *lw_escalation__finish(struct lw_escalation *e,
 {
 	struct lw_alloc_report rep = { 0 };
 	struct lw_dheap *h;
+	uint64_t t;
 	size_t i, n;
 
 	end_window(e, LW_ESC_COMPLETED, now_ns);
+	t = clock_ns();
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		goto out;
@@ -286,6 +310,8 @@ struct lw_dheap *lw_escalation__finish(struct lw_escalation *e,
 	h->started_ns = e->t0_ns;
 	h->ended_ns = e->end_ns;
 	h->peak_hits_per_s = e->peak_rate;
+	h->attach_ns = e->attach_ns;
+	h->detach_ns = e->detach_ns;
 	lw_ledger__totals(e->ledger, &h->probe_hits, &(uint64_t){ 0 });
 	if (lw_ledger__report(e->ledger, e->end_ns, &e->drops, &rep)) {
 		free(h);
@@ -310,6 +336,7 @@ struct lw_dheap *lw_escalation__finish(struct lw_escalation *e,
 			h->nr_leak_sites++;
 	}
 	lw_alloc_report__clear(&rep);
+	h->report_ns = clock_ns() - t;
 out:
 	lw_escalation__free(e);
 	return h;

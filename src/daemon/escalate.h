@@ -35,6 +35,9 @@ struct lw_dheap {
 	uint64_t started_ns, ended_ns; /* CLOCK_MONOTONIC */
 	uint64_t probe_hits; /* allocations and frees seen */
 	double peak_hits_per_s; /* highest one-second rate */
+	/* The daemon's own time: loading and attaching the probes, the
+	 * last drain and detaching, and the report with its symbols. */
+	uint64_t attach_ns, detach_ns, report_ns;
 	unsigned nr_leak_sites;
 	/* The ledger's report, top sites only, every pointer owned here. */
 	struct lw_alloc_report rep;
@@ -72,5 +75,7 @@ struct lw_dheap *lw_escalation__finish(struct lw_escalation *e,
 				       uint64_t now_ns);
 void lw_escalation__free(struct lw_escalation *e); /* NULL-safe */
 int lw_escalation__pid(const struct lw_escalation *e);
+/* What lw_escalation__start() took, from its call to attached probes. */
+uint64_t lw_escalation__attach_ns(const struct lw_escalation *e);
 
 #endif /* LW_DAEMON_ESCALATE_H */
