@@ -408,7 +408,8 @@ static __always_inline int take_sample(struct inflight *f, __u64 size,
 SEC("uretprobe")
 int BPF_KRETPROBE(alloc_exit)
 {
-	struct lw_rec_alloc *rec;
+	struct lw_rec_alloc *rec = NULL;
+	struct lw_rec_realloc *rr;
 	struct inflight *f;
 	__u64 addr, old, size, sid = 0;
 	__u32 kind, tick = 0;
@@ -450,20 +451,27 @@ int BPF_KRETPROBE(alloc_exit)
 	if (addr)
 		sid = site_stack_id(ctx, &tick);
 
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	/* Two record sizes: the common one stays at 32 bytes. */
+	if (old) {
+		rr = bpf_ringbuf_reserve(&events, sizeof(*rr), 0);
+		if (rr) {
+			rr->old_addr = old;
+			rec = &rr->a;
+		}
+	} else {
+		rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	}
 	if (!rec) {
 		count(&drops.ringbuf_full);
 		if (old)
 			count(&drops.free_lost);
 		return 0;
 	}
-	rec->type = LW_REC_ALLOC;
+	rec->type = old ? LW_REC_REALLOC : LW_REC_ALLOC;
 	rec->kind = kind;
 	rec->addr = addr;
 	rec->size = size;
 	rec->stack_id = sid;
-	rec->ts_ns = 0; /* stamped at the drain: saves a helper call */
-	rec->old_addr = old;
 	bpf_ringbuf_submit(rec, hot_submit_flags(tick));
 	return 0;
 }

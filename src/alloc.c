@@ -125,7 +125,16 @@ static struct alloc_bpf *open_skel(const struct lw_alloc_probe_opts *o,
 
 struct lw_alloc_probe *lw_alloc_probe__new(const struct lw_alloc_probe_opts *o)
 {
-	size_t ring = o->ring_bytes ? o->ring_bytes : 32u << 20;
+	/*
+	 * Small on purpose: the probes write the ring front to back, so all
+	 * of it cycles through the cache and the TLB.  With a 4 MiB ring
+	 * the allocation's return program took a third less time than
+	 * with 32 MiB in the benchmark (docs/performance.md).  The reader
+	 * is woken at a quarter full, which leaves it 3 MiB (~65 ms of the
+	 * fastest single-threaded allocation rate) before records are
+	 * dropped; drops are counted and reported, and --ring-mb raises it.
+	 */
+	size_t ring = o->ring_bytes ? o->ring_bytes : 4u << 20;
 	struct lw_alloc_probe *p;
 	int err;
 
@@ -302,14 +311,21 @@ static int handle_record(void *ctx, void *data, size_t size)
 	case LW_REC_ALLOC: {
 		const struct lw_rec_alloc *r = data;
 
-		if (r->old_addr)
-			lw_ledger__release(p->ledger, r->old_addr, p->drain_ns);
 		/* Allocations carry no time: the drain's time is close
 		 * enough (50 ms) for ages and window segments. */
-		if (r->addr)
-			err = lw_ledger__alloc(p->ledger, r->kind, r->addr,
-					       r->size, site_id(p, r->stack_id),
-					       r->ts_ns ? r->ts_ns : p->drain_ns);
+		err = lw_ledger__alloc(p->ledger, r->kind, r->addr, r->size,
+				       site_id(p, r->stack_id), p->drain_ns);
+		break;
+	}
+	case LW_REC_REALLOC: {
+		const struct lw_rec_realloc *r = data;
+
+		lw_ledger__release(p->ledger, r->old_addr, p->drain_ns);
+		if (r->a.addr)
+			err = lw_ledger__alloc(p->ledger, r->a.kind, r->a.addr,
+					       r->a.size,
+					       site_id(p, r->a.stack_id),
+					       p->drain_ns);
 		break;
 	}
 	case LW_REC_FREE: {

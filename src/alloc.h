@@ -24,7 +24,7 @@ struct lw_alloc_probe_opts {
 	struct lw_ledger *ledger; /* where records go; not owned */
 	/* frame sizes of syscall wrappers (mmap stacks); not owned */
 	struct lw_symbolizer *sym;
-	size_t ring_bytes; /* ring buffer size, power of two; 0 = 32 MiB */
+	size_t ring_bytes; /* ring buffer size, power of two; 0 = 4 MiB */
 	/* 0: trace every allocation.  Else sample one per this many bytes
 	 * on average (the ledger must scale with the same value). */
 	uint64_t sample_bytes;

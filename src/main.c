@@ -98,7 +98,7 @@ static const struct argp_option opts[] = {
 	{ "max-frames", OPT_MAX_FRAMES, "N", 0,
 	  "Frames shown per stack in the text report (8)", 0 },
 	{ "ring-mb", OPT_RING_MB, "MB", 0,
-	  "Ring buffer size in MiB, a power of two (32)", 0 },
+	  "Ring buffer size in MiB, a power of two (4)", 0 },
 	{ "ready-file", OPT_READY_FILE, "PATH", 0,
 	  "Create PATH once the probes are attached (for scripts)", 0 },
 	{ "sample-bytes", OPT_SAMPLE, "BYTES", 0,

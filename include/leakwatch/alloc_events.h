@@ -47,21 +47,33 @@ enum lw_rec_type {
 	LW_REC_MMAP,
 	LW_REC_MUNMAP,
 	LW_REC_MREMAP,
+	LW_REC_REALLOC,
 };
 
 /*
- * An allocator call returned.  Applied in this order: if old_addr != 0 the
- * block at old_addr is released (realloc moved or freed it), then if
- * addr != 0 a block of size bytes is live at addr.  So realloc(p, 0) that
- * frees is {old_addr = p, addr = 0}, and a failed realloc is not sent.
+ * An allocator call returned a block: size bytes are live at addr.  The
+ * record carries no time (the reader stamps it when it drains) and no old
+ * address: the hottest record is kept to 32 bytes, since the cost of a
+ * ring-buffer write grows with the bytes and cache lines it touches
+ * (docs/performance.md).
  */
 struct lw_rec_alloc {
-	__u32 type;
+	__u32 type; /* LW_REC_ALLOC */
 	__u32 kind; /* enum lw_alloc_kind of the outermost call */
 	__u64 addr;
 	__u64 size;
 	__u64 stack_id; /* hash of the user stack, see struct lw_rec_stack */
-	__u64 ts_ns; /* CLOCK_MONOTONIC, or 0: stamp it when drained */
+};
+
+/*
+ * A realloc-kind call (realloc, reallocarray) that released old_addr.
+ * Applied in this order: the block at old_addr is released, then if
+ * addr != 0 a block of size bytes is live at addr.  So realloc(p, 0) that
+ * frees is {old_addr = p, addr = 0}; a failed realloc is not sent, and
+ * realloc(NULL, n) is a plain lw_rec_alloc.
+ */
+struct lw_rec_realloc {
+	struct lw_rec_alloc a; /* a.type is LW_REC_REALLOC */
 	__u64 old_addr;
 };
 
@@ -139,7 +151,8 @@ struct lw_alloc_drops {
 };
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct lw_rec_alloc) == 48, "lw_rec_alloc layout");
+_Static_assert(sizeof(struct lw_rec_alloc) == 32, "lw_rec_alloc layout");
+_Static_assert(sizeof(struct lw_rec_realloc) == 40, "lw_rec_realloc layout");
 _Static_assert(sizeof(struct lw_rec_free) == 16, "lw_rec_free layout");
 _Static_assert(sizeof(struct lw_rec_stack) == 16 + 8 * LW_MAX_STACK,
 	       "lw_rec_stack layout");
