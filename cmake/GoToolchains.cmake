@@ -41,24 +41,33 @@ else()
   message(STATUS "Go toolchains for fixtures: none (run scripts/setup.sh)")
 endif()
 
-# lw_go_fixture(NAME SRC_DIR [CGO])
+# lw_go_fixture(NAME SRC_DIR [CGO] [MIN_TAG 1.NN] [GOEXPERIMENT EXP])
 # Builds the main package in SRC_DIR (standard library only, with a go.mod
 # saying "go 1.19") with every
 # toolchain into ${CMAKE_BINARY_DIR}/go/NAME-<tag> and NAME-<tag>-stripped
 # (-s -w: no .symtab, no DWARF).  Adds a target go_NAME building them all.
 # Without CGO the binaries are static (CGO_ENABLED=0), like most Go
-# services shipped in containers.
+# services shipped in containers.  MIN_TAG skips older toolchains (a
+# fixture of a runtime feature they lack); GOEXPERIMENT builds with that
+# experiment on.  Sets NAME_TAGS in the caller's scope: the tags built
+# (no target at all when none is).
 function(lw_go_fixture name src_dir)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "CGO" "MIN_TAG;GOEXPERIMENT" "")
   set(cgo 0)
-  if("CGO" IN_LIST ARGN)
+  if(arg_CGO)
     set(cgo 1)
   endif()
   file(GLOB_RECURSE srcs ${src_dir}/*.go)
   set(outs "")
+  set(tags "")
   set(i 0)
   foreach(go ${LW_GO_TOOLCHAINS})
     list(GET LW_GO_TAGS ${i} tag)
     math(EXPR i "${i} + 1")
+    if(arg_MIN_TAG AND tag VERSION_LESS arg_MIN_TAG)
+      continue()
+    endif()
+    list(APPEND tags ${tag})
     foreach(variant "" "-stripped")
       set(out ${CMAKE_BINARY_DIR}/go/${name}-${tag}${variant})
       set(ldflags "")
@@ -72,7 +81,7 @@ function(lw_go_fixture name src_dir)
                 GOCACHE=${LW_GO_CACHE}/build-cache
                 GOPATH=${CMAKE_BINARY_DIR}/go-path
                 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOPROXY=off
-                CGO_ENABLED=${cgo}
+                CGO_ENABLED=${cgo} GOEXPERIMENT=${arg_GOEXPERIMENT}
                 # Unquoted: an empty ldflags must vanish, not become an
                 # empty package argument; the one element keeps its space.
                 ${go} build ${ldflags} -o ${out} .
@@ -83,5 +92,8 @@ function(lw_go_fixture name src_dir)
       list(APPEND outs ${out})
     endforeach()
   endforeach()
-  add_custom_target(go_${name} ALL DEPENDS ${outs})
+  set(${name}_TAGS ${tags} PARENT_SCOPE)
+  if(outs)
+    add_custom_target(go_${name} ALL DEPENDS ${outs})
+  endif()
 endfunction()

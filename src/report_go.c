@@ -286,7 +286,7 @@ static void print_states(const struct lw_text *t, const struct lw_go_site *s)
 				lw_fmt_count(parts[i].n, n, sizeof(n)),
 				parts[i].what);
 	if (s->leaked)
-		fprintf(t->f, "; %s marked leaked by Go",
+		fprintf(t->f, "; %s marked leaked by the Go runtime",
 			lw_fmt_count(s->leaked, n, sizeof(n)));
 	if (s->oldest_blocked_s > 0)
 		fprintf(t->f, ", oldest %s",
@@ -357,8 +357,12 @@ static void print_goroutines(const struct lw_text *t,
 	for (i = 0; i < r->nr_sites; i++) {
 		const struct lw_go_site *s = &r->sites[i];
 
-		if (!t->verbose && (s->verdict == LW_VERDICT_STABLE ||
-				    shown >= t->max_sites)) {
+		/* A site the runtime marked leaked is shown even when its
+		 * count is stable: Go itself proved those goroutines can
+		 * never run again, and the summary line counted them. */
+		if (!t->verbose &&
+		    ((s->verdict == LW_VERDICT_STABLE && !s->leaked) ||
+		     shown >= t->max_sites)) {
 			hidden++;
 			hidden_live += s->live;
 			continue;

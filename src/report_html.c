@@ -328,7 +328,7 @@ static int fill_goroutines(const struct lw_report *r,
 			   struct html_section *sec)
 {
 	const struct lw_go_report *g = r->go;
-	char b1[LW_NUMBUF], b2[LW_NUMBUF], fn[256], wh[256];
+	char b1[LW_NUMBUF], b2[LW_NUMBUF], fn[256], wh[256], leaked[96];
 	struct lw_frame *frames;
 	char *names;
 	size_t i, k, nr_frames = 0, at = 0;
@@ -349,6 +349,13 @@ static int fill_goroutines(const struct lw_report *r,
 			 g->goroutines_error ?: "unknown reason");
 		return 1;
 	}
+	/* How many, not just "some": the number is the one Go's own
+	 * goroutineleak profile gives. */
+	leaked[0] = '\0';
+	if (g->leaked_by_runtime)
+		snprintf(leaked, sizeof(leaked),
+			 "; %s marked leaked by the Go runtime itself",
+			 lw_fmt_count(g->leaked_by_runtime, b1, sizeof(b1)));
 	snprintf(sec->summary, sizeof(sec->summary),
 		 "%s%s, layout from %s: %s live goroutines in %zu site%s, "
 		 "growth %+.1f/s; %s snapshot%s, every %.1f s, %.2f ms each%s",
@@ -358,10 +365,7 @@ static int fill_goroutines(const struct lw_report *r,
 		 lw_shown_rate(g->growth_per_s, 1),
 		 lw_fmt_count(g->snapshots, b2, sizeof(b2)),
 		 lw_plural(g->snapshots), lw_finite_or_zero(g->interval_s),
-		 lw_finite_or_zero(g->snapshot_ms),
-		 g->leaked_by_runtime ? "; some are marked leaked by the Go "
-					"runtime itself" :
-					"");
+		 lw_finite_or_zero(g->snapshot_ms), leaked);
 	if (!g->nr_sites)
 		return 0;
 	for (i = 0; i < g->nr_sites; i++)
@@ -433,7 +437,8 @@ static int fill_goroutines(const struct lw_report *r,
 				 lw_fmt_duration(s->oldest_blocked_s, b2,
 						 sizeof(b2)));
 		if (s->leaked)
-			note_add(h, "%" PRIu64 " marked leaked by the runtime",
+			note_add(h,
+				 "%" PRIu64 " marked leaked by the Go runtime",
 				 s->leaked);
 		if (s->verdict != s->census_verdict)
 			note_add(h, "%s by count, but its goroutines work",

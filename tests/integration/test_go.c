@@ -11,10 +11,13 @@
  *	test_go leaks FIXTURE TAG stripped|unstripped [probes]
  *	test_go stress FIXTURE TAG [probes]
  *	test_go esbuild ESBUILD GOVERSION
+ *	test_go gleak FIXTURE TAG stripped|unstripped
  *
  * esbuild: a released esbuild binary (stripped, built by its authors with
  * the Go version GOVERSION, "go1.16.3") serving files, read twice while
  * idle with a known number of keep-alive connections (test_esbuild()).
+ * gleak: goroutines the Go runtime itself marked leaked (tests/go/gleak,
+ * test_gleak()).
  *
  * TAG is the toolchain's version ("1.19").  probes: leakwatch runs with
  * --goroutine-probes, and the births and deaths it counts are checked
@@ -1523,10 +1526,10 @@ out:
 	return failures ? -1 : others;
 }
 
-/* leakwatch diagnose -p pid for the esbuild window into json; true if it
- * exited 0. */
-static bool run_lw_esbuild(const char *lw, pid_t pid, const char *json,
-			   const char *tag)
+/* `leakwatch diagnose -p pid -d window_s --json json`, its text in
+ * tmpdir/TAG.out; true if it exited 0 (else a failure, reported). */
+static bool run_diagnose(const char *lw, pid_t pid, int window_s,
+			 const char *json, const char *tag)
 {
 	char pidstr[16], window[16];
 	char *argv[] = { (char *)lw, "diagnose", "-p", pidstr, "-d", window,
@@ -1535,11 +1538,11 @@ static bool run_lw_esbuild(const char *lw, pid_t pid, const char *json,
 	int code;
 
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
-	snprintf(window, sizeof(window), "%d", ESBUILD_WINDOW_S);
+	snprintf(window, sizeof(window), "%d", window_s);
 	lwp = spawn(argv, tag);
 	if (lwp < 0)
 		return false;
-	code = wait_exit(lwp, ESBUILD_WINDOW_S + LW_SLACK_S, tag);
+	code = wait_exit(lwp, window_s + LW_SLACK_S, tag);
 	if (code) {
 		fail("%s: exit code %d", tag, code);
 		dump_file(tag, "out");
@@ -1643,7 +1646,7 @@ static void test_esbuild(const char *lw, const char *exe,
 
 	snprintf(json1, sizeof(json1), "%s/report1.json", tmpdir);
 	snprintf(json2, sizeof(json2), "%s/report2.json", tmpdir);
-	if (!run_lw_esbuild(lw, es, json1, "leakwatch1"))
+	if (!run_diagnose(lw, es, ESBUILD_WINDOW_S, json1, "leakwatch1"))
 		goto out;
 	others1 = check_esbuild_report(json1, goversion, nconns);
 	while (nconns < ESBUILD_CONNS_2) {
@@ -1652,7 +1655,7 @@ static void test_esbuild(const char *lw, const char *exe,
 			goto out;
 		nconns++;
 	}
-	if (!run_lw_esbuild(lw, es, json2, "leakwatch2"))
+	if (!run_diagnose(lw, es, ESBUILD_WINDOW_S, json2, "leakwatch2"))
 		goto out;
 	others2 = check_esbuild_report(json2, goversion, nconns);
 	if (others1 >= 0 && others2 >= 0 && others1 != others2)
@@ -1681,6 +1684,286 @@ out:
 	stop_child(es);
 }
 
+/*
+ * gleak: goroutines Go's own leak detector marked _Gleaked (Go 1.26 with
+ * GOEXPERIMENT=goroutineleakprofile; fixture tests/go/gleak).  The fixture
+ * parks GLEAK_LEAKED goroutines on channels only their own stacks
+ * reference and GLEAK_HELD on a channel a global references, and writes
+ * the goroutineleak profile when told to on stdin, which runs the
+ * detection GC.  leakwatch must count exactly the goroutines the profile
+ * counted, at their creation site, and none of the held ones.
+ */
+#define GLEAK_LEAKED 7
+#define GLEAK_HELD 4
+#define GLEAK_WINDOW_S 2
+
+/*
+ * The value after "PREFIX " on the nth (1-based) line of the fixture's
+ * stdout that starts so, waiting up to 30 s for it while the fixture runs.
+ * -1 (a failure, reported) if it never comes.
+ */
+static long fixture_line(pid_t pid, const char *prefix, int nth)
+{
+	char path[PATH_MAX];
+	size_t plen = strlen(prefix);
+	int i;
+
+	snprintf(path, sizeof(path), "%s/fixture.out", tmpdir);
+	for (i = 0; i < 30 * 50; i++) {
+		char *text = read_all(path), *line, *save = NULL;
+		int seen = 0;
+		long v = -1;
+
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			if (!strncmp(line, prefix, plen) &&
+			    (line[plen] == ' ' || !line[plen]) &&
+			    ++seen == nth) {
+				v = line[plen]
+					    ? strtol(line + plen + 1, NULL, 10)
+					    : 0;
+				break;
+			}
+		free(text);
+		if (seen == nth)
+			return v;
+		if (!still_running(pid, "fixture"))
+			return -1;
+		sleep_ms(20);
+	}
+	fail("fixture: no line %d \"%s\" after 30 s", nth, prefix);
+	dump_file("fixture", "out");
+	dump_file("fixture", "err");
+	return -1;
+}
+
+static bool fixture_cmd(int fd, const char *cmd)
+{
+	size_t n = strlen(cmd);
+
+	if (write(fd, cmd, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
+		fail("fixture: cannot write \"%s\": %s", cmd, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* `leakwatch diagnose -p PID` for GLEAK_WINDOW_S; the JSON report or NULL
+ * (a failure, reported).  The text report is in tmpdir/TAG.out. */
+static struct json_object *gleak_diagnose(const char *lw, pid_t fx,
+					  const char *tag)
+{
+	struct json_object *root;
+	char json[PATH_MAX];
+
+	snprintf(json, sizeof(json), "%s/%s.json", tmpdir, tag);
+	if (!run_diagnose(lw, fx, GLEAK_WINDOW_S, json, tag))
+		return NULL;
+	root = json_object_from_file(json);
+	if (!root)
+		fail("cannot parse the JSON report \"%s\": %s", json,
+		     json_util_get_last_err());
+	return root;
+}
+
+/*
+ * The one site of start function func: live, leaked_by_runtime, waiting
+ * and "chan receive" exactly as given, created by main.main.  live 0: no
+ * such site at all.
+ */
+static void check_gleak_site(struct json_object *root, const char *func,
+			     uint64_t live, uint64_t leaked)
+{
+	struct gsum s = sum_start(root, func);
+	struct json_object *o = s.top;
+	char what[160];
+
+	snprintf(what, sizeof(what), "sites of %s", func);
+	if (!live) {
+		if (s.nr_sites)
+			fail_diff_u64(what, 0, s.nr_sites);
+		return;
+	}
+	if (s.nr_sites != 1) {
+		fail_diff_u64(what, 1, s.nr_sites);
+		return;
+	}
+	snprintf(what, sizeof(what), "%s: live", func);
+	if (ju64(o, "live") != live)
+		fail_diff_u64(what, live, ju64(o, "live"));
+	snprintf(what, sizeof(what), "%s: leaked_by_runtime", func);
+	if (ju64(o, "leaked_by_runtime") != leaked)
+		fail_diff_u64(what, leaked, ju64(o, "leaked_by_runtime"));
+	/* _Gleaked is parked for good: counted as waiting, with its reason. */
+	snprintf(what, sizeof(what), "%s: states.waiting", func);
+	if (ju64(jget(o, "states"), "waiting") != live)
+		fail_diff_u64(what, live, ju64(jget(o, "states"), "waiting"));
+	snprintf(what, sizeof(what), "%s: wait_reasons.chan receive", func);
+	if (ju64(jget(o, "wait_reasons"), "chan receive") != live)
+		fail_diff_u64(what, live,
+			      ju64(jget(o, "wait_reasons"), "chan receive"));
+	snprintf(what, sizeof(what), "%s: created_by.function", func);
+	if (!streq(jstr(jget(o, "created_by"), "function"), "main.main"))
+		fail_diff(what, "main.main",
+			  jstr(jget(o, "created_by"), "function") ?: "null");
+}
+
+/* Every site's leaked_by_runtime adds up to the section's. */
+static void check_gleak_total(struct json_object *root, uint64_t leaked,
+			      const char *when)
+{
+	struct json_object *sites = gsites(root);
+	size_t i, n = json_object_array_length(sites);
+	uint64_t sum = 0, total;
+	char what[128];
+
+	for (i = 0; i < n; i++) {
+		struct json_object *site = json_object_array_get_idx(sites, i);
+
+		sum += ju64(site, "leaked_by_runtime");
+	}
+	total = ju64(jget(root, "goroutines"), "leaked_by_runtime");
+	snprintf(what, sizeof(what), "%s: goroutines.leaked_by_runtime", when);
+	if (total != leaked)
+		fail_diff_u64(what, leaked, total);
+	snprintf(what, sizeof(what), "%s: sum of sites[].leaked_by_runtime",
+		 when);
+	if (sum != leaked)
+		fail_diff_u64(what, leaked, sum);
+}
+
+/* The text report names the count, and the site it is in (shown without
+ * -v although its count is stable). */
+static void check_gleak_text(const char *tag)
+{
+	char path[PATH_MAX], want[2][160];
+	char *text;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s.out", tmpdir, tag);
+	text = read_all(path);
+	snprintf(want[0], sizeof(want[0]),
+		 ", %d marked leaked by the Go runtime\n", GLEAK_LEAKED);
+	snprintf(want[1], sizeof(want[1]),
+		 "running main.leakWorker, all waiting: chan receive; %d "
+		 "marked leaked by the Go runtime",
+		 GLEAK_LEAKED);
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strstr(text, want[i]))
+			fail_diff("text report", want[i], "not there");
+	if (failures)
+		dump_file(tag, "out");
+	free(text);
+}
+
+static void test_gleak(const char *lw, const char *exe, const char *tag,
+		       bool stripped)
+{
+	struct json_object *root = NULL;
+	char leaked[16], held[16], vpre[16];
+	int in[2] = { -1, -1 };
+	pid_t fx = -1;
+	long n;
+
+	/* CLOEXEC: leakwatch must not inherit the write end, or the
+	 * fixture would never see stdin close. */
+	if (pipe2(in, O_CLOEXEC)) {
+		fail("pipe: %s", strerror(errno));
+		return;
+	}
+	snprintf(leaked, sizeof(leaked), "%d", GLEAK_LEAKED);
+	snprintf(held, sizeof(held), "%d", GLEAK_HELD);
+	{
+		char *argv[] = { (char *)exe, leaked, held, NULL };
+
+		fx = spawn_in(argv, "fixture", in[0]);
+	}
+	(void)close(in[0]);
+	if (fx < 0 || fixture_line(fx, "ready", 1) < 0)
+		goto out;
+
+	/* 1. Go's detector runs; its own count is the ground truth. */
+	if (!fixture_cmd(in[1], "profile"))
+		goto out;
+	n = fixture_line(fx, "goroutineleak", 1);
+	if (n != GLEAK_LEAKED)
+		fail_diff_u64("fixture: the goroutineleak profile's total",
+			      GLEAK_LEAKED, (uint64_t)n);
+	n = fixture_line(fx, "leakWorker", 1);
+	if (n != GLEAK_LEAKED)
+		fail_diff_u64("fixture: profile records in main.leakWorker",
+			      GLEAK_LEAKED, (uint64_t)n);
+	if (failures)
+		goto out;
+
+	root = gleak_diagnose(lw, fx, "leakwatch");
+	if (!root)
+		goto out;
+	snprintf(vpre, sizeof(vpre), "go%s", tag);
+	if (strncmp(jstr(jget(root, "go"), "version") ?: "", vpre,
+		    strlen(vpre)))
+		fail_diff("go.version", vpre,
+			  jstr(jget(root, "go"), "version") ?: "null");
+	if (json_object_get_boolean(jget(jget(root, "go"), "stripped")) !=
+	    stripped)
+		fail_diff("go.stripped", stripped ? "true" : "false",
+			  stripped ? "false" : "true");
+	check_gleak_total(root, GLEAK_LEAKED, "after the profile");
+	check_gleak_site(root, "main.leakWorker", GLEAK_LEAKED, GLEAK_LEAKED);
+	check_gleak_site(root, "main.heldWorker", GLEAK_HELD, 0);
+	check_gleak_text("leakwatch");
+	if (failures) {
+		print_gsites(root);
+		goto out;
+	}
+	json_object_put(root);
+	root = NULL;
+
+	/*
+	 * 2. The target still works: the held goroutines return when their
+	 * channel closes.  Ordinary GCs leave _Gleaked alone (only the next
+	 * detection GC resets it), so the leaked ones stay counted.
+	 */
+	if (!fixture_cmd(in[1], "release") || !fixture_cmd(in[1], "gc"))
+		goto out;
+	n = fixture_line(fx, "released", 1);
+	if (n != GLEAK_HELD)
+		fail_diff_u64("fixture: held goroutines released", GLEAK_HELD,
+			      (uint64_t)n);
+	if (fixture_line(fx, "gc", 1) < 0)
+		goto out;
+	root = gleak_diagnose(lw, fx, "leakwatch2");
+	if (!root)
+		goto out;
+	check_gleak_total(root, GLEAK_LEAKED, "after release and GCs");
+	check_gleak_site(root, "main.leakWorker", GLEAK_LEAKED, GLEAK_LEAKED);
+	check_gleak_site(root, "main.heldWorker", 0, 0);
+	if (failures)
+		print_gsites(root);
+
+	/* 3. A second detection resets and marks the same ones again; then
+	 * the fixture exits cleanly when its stdin closes. */
+	if (!fixture_cmd(in[1], "profile"))
+		goto out;
+	n = fixture_line(fx, "goroutineleak", 2);
+	if (n != GLEAK_LEAKED)
+		fail_diff_u64("fixture: the second profile's total",
+			      GLEAK_LEAKED, (uint64_t)n);
+	(void)close(in[1]);
+	in[1] = -1;
+	n = wait_exit(fx, 30, "fixture");
+	fx = -1;
+	if (n) {
+		fail("fixture: exit code %ld", n);
+		dump_file("fixture", "err");
+	}
+out:
+	if (in[1] >= 0)
+		(void)close(in[1]);
+	stop_child(fx);
+	json_object_put(root);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -1695,18 +1978,22 @@ int main(int argc, char **argv)
 	char name[64];
 
 	bool esbuild = !strcmp(mode, "esbuild");
+	bool gleak = !strcmp(mode, "gleak");
 
 	probes = argc > 1 && !strcmp(argv[argc - 1], "probes");
 	if (probes)
 		argc--;
-	if (!(leaks && argc == 5 && (!strcmp(argv[4], "stripped") ||
-				     !strcmp(argv[4], "unstripped"))) &&
+	if (!((leaks || (gleak && !probes)) && argc == 5 &&
+	      (!strcmp(argv[4], "stripped") || !strcmp(argv[4], "unstrippe"
+								"d"))) &&
 	    !(stress && argc == 4) && !(esbuild && argc == 4 && !probes)) {
 		fprintf(stderr,
-			"usage: %s leaks FIXTURE TAG stripped|unstripped [probes]\n"
+			"usage: %s leaks FIXTURE TAG stripped|unstripped "
+			"[probes]\n"
 			"       %s stress FIXTURE TAG [probes]\n"
-			"       %s esbuild ESBUILD GOVERSION\n",
-			argv[0], argv[0], argv[0]);
+			"       %s esbuild ESBUILD GOVERSION\n"
+			"       %s gleak FIXTURE TAG stripped|unstripped\n",
+			argv[0], argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -1725,7 +2012,8 @@ int main(int argc, char **argv)
 	}
 	snprintf(name, sizeof(name), "go-%s%s-%s%s", probes ? "probes-" : "",
 		 mode, argv[3],
-		 leaks && !strcmp(argv[4], "stripped") ? "-stripped" : "");
+		 (leaks || gleak) && !strcmp(argv[4], "stripped") ? "-stripped"
+								  : "");
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lw-it-%s-XXXXXX", name);
 	if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755)) {
 		perror("mkdtemp");
@@ -1736,6 +2024,8 @@ int main(int argc, char **argv)
 		test_leaks(lw, argv[2], argv[3], !strcmp(argv[4], "stripped"));
 	else if (esbuild)
 		test_esbuild(lw, argv[2], argv[3]);
+	else if (gleak)
+		test_gleak(lw, argv[2], argv[3], !strcmp(argv[4], "stripped"));
 	else
 		test_stress(lw, argv[2]);
 	if (failures) {

@@ -1,0 +1,3 @@
+module leakwatch.test/gleak
+
+go 1.26
