@@ -618,8 +618,10 @@ int lw_gocollect__start(struct lw_gocollect *c, uint64_t t0_ns)
 }
 
 enum lw_verdict lw_go_site_verdict(enum lw_verdict census, uint64_t live,
-				   uint64_t blocked)
+				   uint64_t blocked, uint64_t leaked)
 {
+	if (leaked)
+		return LW_VERDICT_LEAK;
 	if (census == LW_VERDICT_LEAK && blocked * 2 <= live)
 		return LW_VERDICT_GROWING;
 	return census;
@@ -873,7 +875,8 @@ static int fill_site(const struct lw_gocollect *c, const struct gsite *s,
 
 	o->census_verdict = cs->verdict;
 	o->live = cs->live;
-	o->verdict = lw_go_site_verdict(cs->verdict, cs->live, s->waiting);
+	o->verdict = lw_go_site_verdict(cs->verdict, cs->live, s->waiting,
+					s->leaked);
 	o->growth_per_s = cs->growth_per_s;
 	o->gopc = s->gopc;
 	o->startpc = s->startpc;

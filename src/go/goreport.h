@@ -107,9 +107,12 @@ void lw_go_report__print(const struct lw_text *t, const struct lw_go_report *r);
 /*
  * The verdict of a goroutine site: the census verdict, but a leak whose
  * live members are mostly not blocked (running, runnable, in syscalls) is
- * only growing: goroutines that work are a load, not a leak.
+ * only growing: goroutines that work are a load, not a leak.  A site
+ * holding goroutines the Go runtime itself proved leaked (_Gleaked:
+ * blocked on objects nothing reachable can wake) is a leak whatever its
+ * count does: they can never end, and a proof beats a trend.
  */
 enum lw_verdict lw_go_site_verdict(enum lw_verdict census, uint64_t live,
-				   uint64_t blocked);
+				   uint64_t blocked, uint64_t leaked);
 
 #endif /* LW_GOREPORT_H */

@@ -90,18 +90,23 @@ static void test_heap_verdict(void)
 
 static void test_site_verdict(void)
 {
-	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 10), LW_VERDICT_LEAK,
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 10, 0), LW_VERDICT_LEAK,
 		  "all blocked");
-	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 6), LW_VERDICT_LEAK,
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 6, 0), LW_VERDICT_LEAK,
 		  "most blocked");
-	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 5),
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 5, 0),
 		  LW_VERDICT_GROWING, "half working");
-	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 0),
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_LEAK, 10, 0, 0),
 		  LW_VERDICT_GROWING, "all working");
-	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_GROWING, 10, 10),
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_GROWING, 10, 10, 0),
 		  LW_VERDICT_GROWING, "never upgraded");
-	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_STABLE, 10, 10),
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_STABLE, 10, 10, 0),
 		  LW_VERDICT_STABLE, "stable pool");
+	/* Proven leaked by the runtime (_Gleaked): a leak even when flat. */
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_STABLE, 7, 7, 7),
+		  LW_VERDICT_LEAK, "runtime-proven, flat");
+	ASSERT_EQ(lw_go_site_verdict(LW_VERDICT_GROWING, 10, 3, 1),
+		  LW_VERDICT_LEAK, "runtime-proven, one of ten");
 }
 
 /* Go 1.22's runtime.g offsets (docs/go.md). */
