@@ -716,6 +716,92 @@ int lw_symbolizer__resolve(struct lw_symbolizer *s, uint64_t addr,
 	return f.function ? 0 : -ENOENT;
 }
 
+/* Logical frames one address may expand to; deeper inline chains keep
+ * their innermost calls. */
+#define MAX_INLINE 16
+
+int lw_symbolizer__resolve_inline(struct lw_symbolizer *s, uint64_t addr,
+				  struct lw_frame *ret, unsigned max)
+{
+	struct lw_goframe g[MAX_INLINE];
+	struct lw_frame phys;
+	struct lw_gobin *bin;
+	Dwfl_Module *mod;
+	GElf_Addr bias;
+	int n, i;
+
+	(void)lw_symbolizer__resolve(s, addr, &phys);
+	ret[0] = phys;
+	if (max < 2 || !phys.function || !addr)
+		return 1;
+	/* resolve() found the module: no refresh is needed here. */
+	mod = dwfl_addrmodule(s->dwfl, addr - 1);
+	if (!mod || !dwfl_module_getelf(mod, &bias))
+		return 1;
+	bin = go_module_bin(s, mod);
+	if (!bin)
+		return 1;
+	/* The physical frame last: else the chain was cut, keep resolve()'s
+	 * answer alone. */
+	n = lw_gobin__lookup_frames(bin, addr - 1 - bias, 0, g, MAX_INLINE);
+	if (n < 2 || strcmp(g[n - 1].name, phys.function))
+		return 1;
+	if ((unsigned)n > max) {
+		/* The innermost calls and the physical frame, which names
+		 * the code the address is in. */
+		g[max - 1] = g[n - 1];
+		n = (int)max;
+	}
+	for (i = 0; i < n; i++) {
+		ret[i] = phys;
+		ret[i].function = intern(s, g[i].name);
+		ret[i].file = g[i].file ? intern(s, g[i].file) : NULL;
+		ret[i].line = ret[i].file ? g[i].line : 0;
+		ret[i].inlined = g[i].inlined;
+		/* Out of memory: the physical frame alone is still right. */
+		if (!ret[i].function) {
+			ret[0] = phys;
+			return 1;
+		}
+	}
+	return n;
+}
+
+int lw_symbolizer__resolve_stack(struct lw_symbolizer *s, const uint64_t *ips,
+				 unsigned nr, struct lw_frame **ret,
+				 unsigned *ret_nr)
+{
+	struct lw_frame one[MAX_INLINE], *frames, *grown;
+	size_t cap = nr ? nr : 1, n = 0;
+	unsigned i, got;
+
+	*ret = NULL;
+	*ret_nr = 0;
+	/* One frame per address, more only where calls were inlined. */
+	frames = calloc(cap, sizeof(*frames));
+	if (!frames)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		got = (unsigned)lw_symbolizer__resolve_inline(s, ips[i], one,
+							      MAX_INLINE);
+		if (n + got > cap) {
+			while (n + got > cap)
+				cap *= 2;
+			grown = realloc(frames, cap * sizeof(*frames));
+			if (!grown) {
+				free(frames);
+				return -ENOMEM;
+			}
+			frames = grown;
+		}
+		memcpy(&frames[n], one, got * sizeof(*one));
+		n += got;
+	}
+	*ret = frames;
+	*ret_nr = (unsigned)n;
+	return 0;
+}
+
 /* DWARF register number of %rsp on x86-64. */
 #define DWARF_REG_RSP 7
 #define MAX_PROLOGUE 512

@@ -53,6 +53,29 @@ int lw_symbolizer__resolve(struct lw_symbolizer *s, uint64_t addr,
 			   struct lw_frame *ret);
 
 /*
+ * Like lw_symbolizer__resolve(), with the calls the compiler inlined at
+ * addr as frames of their own where the module says what they are (Go
+ * executables: .gopclntab's inline trees): ret[0..n-2] are the inlined
+ * calls, innermost first, with inlined = true and addr, module and
+ * module_offset of the physical frame; ret[n-1] is the physical frame,
+ * resolve()'s answer except that its file:line is the position of the
+ * outermost inlined call in it.  Elsewhere n is 1 and ret[0] is what
+ * resolve() gives.  At most max frames (max >= 1; the innermost are kept
+ * when more exist).  Returns n; strings live as long as the symbolizer.
+ */
+int lw_symbolizer__resolve_inline(struct lw_symbolizer *s, uint64_t addr,
+				  struct lw_frame *ret, unsigned max);
+
+/*
+ * A stack of return addresses (innermost first) as frames, each expanded
+ * by lw_symbolizer__resolve_inline(): *ret (malloc'ed, the caller frees)
+ * holds *ret_nr >= nr frames.  0, or -ENOMEM with *ret NULL.
+ */
+int lw_symbolizer__resolve_stack(struct lw_symbolizer *s, const uint64_t *ips,
+				 unsigned nr, struct lw_frame **ret,
+				 unsigned *ret_nr);
+
+/*
  * How far above the stack pointer the canonical frame address lies at
  * code address ip, so that the return address is at sp + *ret - 8: from
  * the module's CFI (.eh_frame or .debug_frame) when it has a rule

@@ -201,8 +201,8 @@ static void test_demangle(void)
 static void test_file_dwarf(void)
 {
 	struct lw_symbolizer *s = NULL;
+	struct lw_frame f1, f2, f3[4];
 	char path[PATH_MAX];
-	struct lw_frame f1, f2;
 	struct child c;
 
 	if (!run_fixture("sym_prog", &c))
@@ -225,6 +225,13 @@ static void test_file_dwarf(void)
 		  "cached");
 	ASSERT_TRUE(f1.function == f2.function && f1.file == f2.file,
 		    "interned");
+	/* Not Go: resolve_inline() is resolve(). */
+	ASSERT_EQ(lw_symbolizer__resolve_inline(s, site(&c, "alpha")->vaddr, f3,
+						4),
+		  1, "C: one frame");
+	ASSERT_TRUE(f3[0].function == f1.function && f3[0].file == f1.file &&
+			    f3[0].line == f1.line && !f3[0].inlined,
+		    "C: resolve_inline = resolve");
 
 	/* In no module: the frame is kept, without module.  (Low addresses
 	 * are in the module: a PIE starts at 0 with bias 0.) */
@@ -541,6 +548,11 @@ static void test_no_process(void)
 #define GO_LINE_FIRST 22
 #define GO_LINE_CALL 25
 #define GO_LINE_LAST 28
+/* gobinInlB (inlined into gobinInlA, inlined into gobinInl) calls
+ * gobinMarker on line 54; the calls to them are on lines 50 and 46. */
+#define GO_LINE_INL 46
+#define GO_LINE_INL_A 50
+#define GO_LINE_INL_B 54
 #define GO_SRC_SUFFIX "/tests/unit/fixtures/gobin/main.go"
 
 /* gobin-<tag>[-pie][-stripped] */
@@ -597,6 +609,78 @@ static uint64_t go_return_address(const char *path, uint64_t from, uint64_t to,
 	elf_end(elf);
 	(void)close(fd);
 	return ret;
+}
+
+/* ret[i] is func at line of the fixture, inlined or not, at addr. */
+static void expect_go_frame(const struct lw_frame *f, const char *func,
+			    int line, bool inlined, uint64_t addr,
+			    const char *what)
+{
+	ASSERT_STREQ(f->function, func, what);
+	ASSERT_TRUE(ends_with(f->file, GO_SRC_SUFFIX), what);
+	ASSERT_EQ(f->line, line, what);
+	ASSERT_EQ(f->inlined, inlined, what);
+	ASSERT_U64_EQ(f->addr, addr, what);
+	ASSERT_U64_EQ(f->module_offset, addr - 1, what);
+}
+
+/*
+ * Inlined calls as frames: the return address of gobinInlB's call to
+ * gobinMarker, inside gobinInl, is gobinInlB:54 and gobinInlA:50 (both
+ * inlined) and gobinInl:46; resolve() names the physical function at the
+ * innermost line; a cap keeps the innermost call and the physical frame;
+ * an address without inlined calls (ret_line, into gobinLine) is one
+ * frame; a stack is the concatenation.
+ */
+static void check_go_inline(struct lw_symbolizer *s, struct lw_gobin *b,
+			    const char *path, uint64_t ret_line,
+			    uint64_t marker)
+{
+	uint64_t entry, end, ret, ips[2];
+	struct lw_frame f[4], *st = NULL;
+	char what[PATH_MAX + 32];
+	unsigned n = 0;
+
+	snprintf(what, sizeof(what), "%s: inlined", path);
+	if (!ASSERT_OK(lw_gobin__find_func(b, "main.gobinInl", &entry, &end),
+		       what))
+		return;
+	ret = go_return_address(path, entry, end, marker);
+	if (!ASSERT_TRUE(ret != 0, "call gobinMarker in gobinInl"))
+		return;
+	if (ASSERT_EQ(lw_symbolizer__resolve_inline(s, ret, f, 4), 3, what)) {
+		expect_go_frame(&f[0], "main.gobinInlB", GO_LINE_INL_B, true,
+				ret, what);
+		expect_go_frame(&f[1], "main.gobinInlA", GO_LINE_INL_A, true,
+				ret, what);
+		expect_go_frame(&f[2], "main.gobinInl", GO_LINE_INL, false, ret,
+				what);
+	}
+	if (ASSERT_OK(lw_symbolizer__resolve(s, ret, &f[3]), what))
+		expect_go_frame(&f[3], "main.gobinInl", GO_LINE_INL_B, false,
+				ret, what);
+	if (ASSERT_EQ(lw_symbolizer__resolve_inline(s, ret, f, 2), 2, what)) {
+		expect_go_frame(&f[0], "main.gobinInlB", GO_LINE_INL_B, true,
+				ret, what);
+		expect_go_frame(&f[1], "main.gobinInl", GO_LINE_INL, false, ret,
+				what);
+	}
+	if (ASSERT_EQ(lw_symbolizer__resolve_inline(s, ret_line, f, 4), 1,
+		      what))
+		expect_go_frame(&f[0], "main.gobinLine", GO_LINE_CALL, false,
+				ret_line, what);
+	ips[0] = ret;
+	ips[1] = ret_line;
+	if (ASSERT_OK(lw_symbolizer__resolve_stack(s, ips, 2, &st, &n), what) &&
+	    ASSERT_EQ(n, 4, what)) {
+		expect_go_frame(&st[0], "main.gobinInlB", GO_LINE_INL_B, true,
+				ret, what);
+		expect_go_frame(&st[2], "main.gobinInl", GO_LINE_INL, false,
+				ret, what);
+		expect_go_frame(&st[3], "main.gobinLine", GO_LINE_CALL, false,
+				ret_line, what);
+	}
+	free(st);
 }
 
 /*
@@ -713,6 +797,7 @@ static void check_go(const char *tag, bool pie)
 	snprintf(what, sizeof(what), "%s%s: gobinLine twins and .symtab", tag,
 		 pie ? " pie" : "");
 	ASSERT_EQ(bad, 0, what);
+	check_go_inline(ss, b, stripped, ret, mentry);
 out:
 	if (dwfl)
 		dwfl_end(dwfl);
