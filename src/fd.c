@@ -393,7 +393,6 @@ int lw_fd_probe__report(struct lw_fd_probe *p, uint64_t now_ns,
 			struct lw_socket_report *ret)
 {
 	size_t i;
-	unsigned j;
 	int err;
 
 	memset(ret, 0, sizeof(*ret));
@@ -418,12 +417,9 @@ int lw_fd_probe__report(struct lw_fd_probe *p, uint64_t now_ns,
 
 		if (!s->nr_ips || !p->sym)
 			continue;
-		s->frames = calloc(s->nr_ips, sizeof(*s->frames));
-		if (!s->frames)
-			continue; /* rendered from raw addresses */
-		for (j = 0; j < s->nr_ips; j++)
-			(void)lw_symbolizer__resolve(p->sym, s->ips[j],
-						     &s->frames[j]);
+		/* Out of memory: rendered from raw addresses. */
+		(void)lw_symbolizer__resolve_stack(p->sym, s->ips, s->nr_ips,
+						   &s->frames, &s->nr_frames);
 	}
 	return 0;
 }

@@ -46,7 +46,10 @@ struct lw_socket_site {
 	const uint64_t *ips; /* owned by the table */
 	unsigned nr_ips;
 	bool stack_truncated;
-	struct lw_frame *frames;       /* nr_ips entries or NULL; owned here */
+	/* nr_frames entries or NULL; owned here.  One per ip, plus the
+	 * calls Go's compiler inlined (frames with inlined set). */
+	struct lw_frame *frames;
+	unsigned nr_frames;
 	const struct lw_point *series; /* owned by the table's census */
 	size_t nr_series;
 };

@@ -570,7 +570,10 @@ static int fill_threads(const struct lw_report *r, struct html_section *sec)
 		h->oldest_age_s = s->oldest_age_s > 0 ? s->oldest_age_s : -1;
 		h->ips = s->ips;
 		h->frames = s->frames;
-		h->nr_frames = s->frames || s->ips ? s->nr_ips : 0;
+		/* Symbolized: inlined Go calls are frames of their own. */
+		h->nr_frames = s->frames ? s->nr_frames : 0;
+		if (!s->frames && s->ips)
+			h->nr_frames = s->nr_ips;
 		h->series = s->series;
 		h->nr_series = s->series ? s->nr_series : 0;
 		if (!s->stack_id && !h->nr_frames) {
@@ -675,7 +678,10 @@ static int fill_sockets(const struct lw_report *r, struct html_section *sec)
 		h->oldest_age_s = s->oldest_age_s > 0 ? s->oldest_age_s : -1;
 		h->ips = s->ips;
 		h->frames = s->frames;
-		h->nr_frames = s->frames || s->ips ? s->nr_ips : 0;
+		/* Symbolized: inlined Go calls are frames of their own. */
+		h->nr_frames = s->frames ? s->nr_frames : 0;
+		if (!s->frames && s->ips)
+			h->nr_frames = s->nr_ips;
 		h->series = s->series;
 		h->nr_series = s->series ? s->nr_series : 0;
 		if (s->site == LW_FD_SITE_BEFORE)

@@ -29,6 +29,15 @@ static bool is_stack_site(uint64_t site)
 	       site != 0;
 }
 
+/* Frames of the stack: symbolized ones (inlined Go calls included), else
+ * raw addresses. */
+static unsigned site_nr_frames(const struct lw_socket_site *s)
+{
+	if (s->frames)
+		return s->nr_frames;
+	return s->ips ? s->nr_ips : 0;
+}
+
 /* Frame i's address: symbolized frames keep it too. */
 static uint64_t site_ip(const struct lw_socket_site *s, unsigned i)
 {
@@ -70,7 +79,7 @@ static int site_to_json(struct json_object *sites,
 			const struct lw_socket_site *s)
 {
 	struct json_object *o = json_object_new_object(), *series;
-	unsigned nr = s->frames || s->ips ? s->nr_ips : 0;
+	unsigned nr = site_nr_frames(s);
 	size_t k;
 
 	if (lw_json_push(sites, o) ||
@@ -199,7 +208,7 @@ static bool plumbing(const struct lw_frame *fr)
  */
 static void site_label(const struct lw_socket_site *s, char *buf, size_t len)
 {
-	unsigned i, nr = s->frames || s->ips ? s->nr_ips : 0;
+	unsigned i, nr = site_nr_frames(s);
 	char name[240], where[240]; /* both fit in the 512 of a label */
 
 	if (s->site == LW_FD_SITE_BEFORE) {
@@ -391,9 +400,8 @@ static void print_site(const struct lw_text *t, const struct lw_socket_site *x,
 								   "segments\n",
 		x->births, x->deaths, x->segments_with_survivors, x->segments);
 	if (is_stack_site(x->site))
-		lw_print_stack(t, "stack", x->ips, x->frames,
-			       x->frames || x->ips ? x->nr_ips : 0, x->site,
-			       x->stack_truncated);
+		lw_print_stack(t, "stack", x->ips, x->frames, site_nr_frames(x),
+			       x->site, x->stack_truncated);
 }
 
 void lw_sockets__write_text(const struct lw_text *t,

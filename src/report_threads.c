@@ -96,7 +96,8 @@ static int site_to_json(struct json_object *sites,
 			   lw_json_add(o, "stack_id", NULL)) ||
 	    lw_json_add_bool(o, "stack_truncated", s->stack_truncated) ||
 	    lw_json_add_bool(o, "symbolized", s->frames != NULL) ||
-	    lw_json_add_stack(o, "stack", s->ips, s->frames, s->nr_ips) ||
+	    lw_json_add_stack(o, "stack", s->ips, s->frames,
+			      s->frames ? s->nr_frames : s->nr_ips) ||
 	    lw_json_add_child(o, "series", json_object_new_array(), &series))
 		return -ENOMEM;
 	for (k = 0; s->series && k < s->nr_series; k++)
@@ -223,7 +224,8 @@ static void print_site(const struct lw_text *t, const struct lw_thread_site *s,
 			st, sc, wc);
 	}
 	if (s->stack_id)
-		lw_print_stack(t, "created at", s->ips, s->frames, s->nr_ips,
+		lw_print_stack(t, "created at", s->ips, s->frames,
+			       s->frames ? s->nr_frames : s->nr_ips,
 			       s->stack_id, s->stack_truncated);
 }
 

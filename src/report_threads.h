@@ -46,7 +46,10 @@ struct lw_thread_site {
 	uint64_t *ips; /* owned */
 	unsigned nr_ips;
 	bool stack_truncated;
-	struct lw_frame *frames; /* nr_ips entries or NULL; owned */
+	/* nr_frames entries or NULL; owned.  One per ip, plus the calls
+	 * Go's compiler inlined (frames with inlined set). */
+	struct lw_frame *frames;
+	unsigned nr_frames;
 	/* What the live threads do now (/proc/PID/task/TID), when known. */
 	struct lw_thread_group states; /* "sleeping", "running", ... */
 	struct lw_thread_group syscalls; /* "futex", "running", ... */

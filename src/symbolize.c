@@ -2,8 +2,10 @@
 /* Copyright (c) 2026 The leakwatch authors */
 /*
  * Address -> function, module, file:line on top of elfutils' libdwfl, with
- * a per-address cache and interned strings; pairs with symbolize.h.
- * docs/symbolization.md describes what is supported.
+ * a per-address cache and interned strings; pairs with symbolize.h.  Go
+ * executables are read through their .gopclntab (src/go/gobin.c), which
+ * stripped Go binaries keep.  docs/symbolization.md describes what is
+ * supported.
  */
 #define _GNU_SOURCE /* asprintf() */
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 
+#include "go/gobin.h"
 #include "procmaps.h"
 #include "stackcheck.h"
 #include "symbolize.h"
@@ -37,6 +40,18 @@ extern char *__cxa_demangle(const char *mangled_name, char *output_buffer,
 struct cache_slot {
 	bool used;
 	struct lw_frame f; /* f.addr is the key */
+};
+
+/*
+ * A module that is a Go executable.  Its function table is read on the
+ * first lookup in it; until then fd, a duplicate of the descriptor libdwfl
+ * got for the module, keeps the very file reachable after the target
+ * exits (the symbolizer works on after it) or its binary is replaced.
+ */
+struct go_module {
+	Dwfl_Module *mod;
+	int fd; /* -1 once the gobin was opened (or could not be) */
+	struct lw_gobin *bin; /* NULL until opened, or when it cannot be */
 };
 
 struct lw_symbolizer {
@@ -57,6 +72,9 @@ struct lw_symbolizer {
 	size_t cache_cap, cache_n;
 	char **strs;
 	size_t strs_cap, strs_n;
+	/* Go executables among the modules; a few at most. */
+	struct go_module *gomods;
+	size_t gomods_n;
 };
 
 static uint64_t hash_bytes(const void *p, size_t len)
@@ -228,6 +246,82 @@ static int open_elf_file(const char *path)
 	return fd;
 }
 
+/* Does elf have Go's function table (or build info)?  Only its section
+ * headers are read. */
+static bool is_go_elf(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+	const char *name;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			return false;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		/* A PIE linked by Go names it .data.rel.ro.gopclntab. */
+		if (name && (!strcmp(name, ".go.buildinfo") ||
+			     (strlen(name) >= 10 &&
+			      !strcmp(name + strlen(name) - 10, ".gopclntab"))))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Remember mod as a Go module when elf is one, with a duplicate of fd (the
+ * module's file).  Failures only cost the Go names of that module.
+ */
+static void note_go_module(struct lw_symbolizer *s, Dwfl_Module *mod, Elf *elf,
+			   int fd)
+{
+	struct go_module *n;
+	int dfd;
+
+	if (!is_go_elf(elf))
+		return;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return;
+	n = realloc(s->gomods, (s->gomods_n + 1) * sizeof(*n));
+	if (!n) {
+		(void)close(dfd);
+		return;
+	}
+	s->gomods = n;
+	n[s->gomods_n++] = (struct go_module){.mod = mod, .fd = dfd};
+}
+
+/*
+ * The Go function table of mod, opened on first use; NULL when mod is not
+ * a Go executable or its table cannot be read.  Modules are only added
+ * (refreshes report with dwfl_report_begin_add()), so a Dwfl_Module
+ * pointer names one module for the symbolizer's whole life.
+ */
+static struct lw_gobin *go_module_bin(struct lw_symbolizer *s, Dwfl_Module *mod)
+{
+	struct go_module *g;
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < s->gomods_n && s->gomods[i].mod != mod; i++)
+		;
+	if (i == s->gomods_n)
+		return NULL;
+	g = &s->gomods[i];
+	if (g->fd >= 0) {
+		/* Reopening the descriptor works for deleted files too. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", g->fd);
+		if (lw_gobin__open(path, &g->bin))
+			g->bin = NULL;
+		(void)close(g->fd);
+		g->fd = -1;
+	}
+	return g->bin;
+}
+
 /* The mapping of the file named path that starts at base, or any mapping
  * of it if the maps changed in between. */
 static const struct lw_vma *find_vma(const struct lw_maps *m, uint64_t base,
@@ -311,6 +405,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	 */
 	if (asprintf(file_name, "%s%.*s", s->root, (int)plen, modname) < 0)
 		*file_name = NULL;
+	note_go_module(s, mod, elf, fd);
 	*elfp = elf;
 	return fd;
 }
@@ -448,6 +543,7 @@ struct lw_symbolizer *lw_symbolizer__new_file(const char *path)
 	struct lw_symbolizer *s;
 	Dwfl_Module *mod;
 	GElf_Addr bias;
+	Elf *elf;
 	int fd, err;
 
 	s = symbolizer_alloc(-1);
@@ -471,7 +567,15 @@ struct lw_symbolizer *lw_symbolizer__new_file(const char *path)
 		err = -EINVAL;
 		goto err_out;
 	}
-	(void)dwfl_module_getelf(mod, &bias);
+	elf = dwfl_module_getelf(mod, &bias);
+	if (elf) {
+		/* libdwfl owns the descriptor it was given: lend it a new one. */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			note_go_module(s, mod, elf, fd);
+			(void)close(fd);
+		}
+	}
 	return s;
 
 err_out:
@@ -511,6 +615,28 @@ static const char *module_name(struct lw_symbolizer *s, const char *name)
 	return intern_n(s, name, len);
 }
 
+/*
+ * Name and position from Go's own function table, the source of the names
+ * in Go's tracebacks and profiles: the same answers whether or not the
+ * binary was stripped (the linker writes DWARF names and lines from the
+ * same data).  Code outside Go's table (cgo's C functions) is left to
+ * libdwfl.  pc is the link-time address.
+ */
+static void lookup_go(struct lw_symbolizer *s, Dwfl_Module *mod, uint64_t pc,
+		      struct lw_frame *f)
+{
+	struct lw_gobin *bin = go_module_bin(s, mod);
+	struct lw_gofunc gf;
+
+	if (!bin || lw_gobin__lookup_pc(bin, pc, &gf))
+		return;
+	f->function = intern(s, gf.name);
+	if (gf.file) {
+		f->file = intern(s, gf.file);
+		f->line = f->file ? gf.line : 0;
+	}
+}
+
 static void lookup(struct lw_symbolizer *s, uint64_t addr, struct lw_frame *f)
 {
 	/* A return address points after the call; the call is before it. */
@@ -531,18 +657,23 @@ static void lookup(struct lw_symbolizer *s, uint64_t addr, struct lw_frame *f)
 	name = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL,
 				NULL);
 	f->module = name ? module_name(s, name) : NULL;
-	if (dwfl_module_getelf(mod, &bias))
+	if (dwfl_module_getelf(mod, &bias)) {
 		f->module_offset = pc - bias;
-	else
+		lookup_go(s, mod, f->module_offset, f);
+	} else {
 		f->module_offset = pc - start;
-
-	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
-	if (name) {
-		dem = lw_demangle(name);
-		f->function = intern(s, dem ? dem : name);
-		free(dem);
 	}
-	line = dwfl_module_getsrc(mod, pc);
+
+	if (!f->function) {
+		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL,
+					    NULL);
+		if (name) {
+			dem = lw_demangle(name);
+			f->function = intern(s, dem ? dem : name);
+			free(dem);
+		}
+	}
+	line = f->file ? NULL : dwfl_module_getsrc(mod, pc);
 	if (line) {
 		src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 		if (src) {
@@ -585,6 +716,92 @@ int lw_symbolizer__resolve(struct lw_symbolizer *s, uint64_t addr,
 	return f.function ? 0 : -ENOENT;
 }
 
+/* Logical frames one address may expand to; deeper inline chains keep
+ * their innermost calls. */
+#define MAX_INLINE 16
+
+int lw_symbolizer__resolve_inline(struct lw_symbolizer *s, uint64_t addr,
+				  struct lw_frame *ret, unsigned max)
+{
+	struct lw_goframe g[MAX_INLINE];
+	struct lw_frame phys;
+	struct lw_gobin *bin;
+	Dwfl_Module *mod;
+	GElf_Addr bias;
+	int n, i;
+
+	(void)lw_symbolizer__resolve(s, addr, &phys);
+	ret[0] = phys;
+	if (max < 2 || !phys.function || !addr)
+		return 1;
+	/* resolve() found the module: no refresh is needed here. */
+	mod = dwfl_addrmodule(s->dwfl, addr - 1);
+	if (!mod || !dwfl_module_getelf(mod, &bias))
+		return 1;
+	bin = go_module_bin(s, mod);
+	if (!bin)
+		return 1;
+	/* The physical frame last: else the chain was cut, keep resolve()'s
+	 * answer alone. */
+	n = lw_gobin__lookup_frames(bin, addr - 1 - bias, 0, g, MAX_INLINE);
+	if (n < 2 || strcmp(g[n - 1].name, phys.function))
+		return 1;
+	if ((unsigned)n > max) {
+		/* The innermost calls and the physical frame, which names
+		 * the code the address is in. */
+		g[max - 1] = g[n - 1];
+		n = (int)max;
+	}
+	for (i = 0; i < n; i++) {
+		ret[i] = phys;
+		ret[i].function = intern(s, g[i].name);
+		ret[i].file = g[i].file ? intern(s, g[i].file) : NULL;
+		ret[i].line = ret[i].file ? g[i].line : 0;
+		ret[i].inlined = g[i].inlined;
+		/* Out of memory: the physical frame alone is still right. */
+		if (!ret[i].function) {
+			ret[0] = phys;
+			return 1;
+		}
+	}
+	return n;
+}
+
+int lw_symbolizer__resolve_stack(struct lw_symbolizer *s, const uint64_t *ips,
+				 unsigned nr, struct lw_frame **ret,
+				 unsigned *ret_nr)
+{
+	struct lw_frame one[MAX_INLINE], *frames, *grown;
+	size_t cap = nr ? nr : 1, n = 0;
+	unsigned i, got;
+
+	*ret = NULL;
+	*ret_nr = 0;
+	/* One frame per address, more only where calls were inlined. */
+	frames = calloc(cap, sizeof(*frames));
+	if (!frames)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		got = (unsigned)lw_symbolizer__resolve_inline(s, ips[i], one,
+							      MAX_INLINE);
+		if (n + got > cap) {
+			while (n + got > cap)
+				cap *= 2;
+			grown = realloc(frames, cap * sizeof(*frames));
+			if (!grown) {
+				free(frames);
+				return -ENOMEM;
+			}
+			frames = grown;
+		}
+		memcpy(&frames[n], one, got * sizeof(*one));
+		n += got;
+	}
+	*ret = frames;
+	*ret_nr = (unsigned)n;
+	return 0;
+}
+
 /* DWARF register number of %rsp on x86-64. */
 #define DWARF_REG_RSP 7
 #define MAX_PROLOGUE 512
@@ -617,6 +834,27 @@ static int cfi_offset(Dwfl_Module *mod, uint64_t ip, uint64_t *ret)
 	return err;
 }
 
+/* How far ip is into its function: from the symbol table, else from Go's
+ * function table.  0 or -ENOENT. */
+static int func_offset(struct lw_symbolizer *s, Dwfl_Module *mod, uint64_t ip,
+		       GElf_Off *ret)
+{
+	struct lw_gobin *bin;
+	struct lw_gofunc gf;
+	GElf_Addr bias;
+	GElf_Sym sym;
+
+	if (dwfl_module_addrinfo(mod, ip, ret, &sym, NULL, NULL, NULL))
+		return 0;
+	if (!dwfl_module_getelf(mod, &bias))
+		return -ENOENT;
+	bin = go_module_bin(s, mod);
+	if (!bin || lw_gobin__lookup_pc(bin, ip - bias, &gf))
+		return -ENOENT;
+	*ret = ip - bias - gf.entry;
+	return 0;
+}
+
 int lw_symbolizer__cfa_offset(struct lw_symbolizer *s, uint64_t ip,
 			      bool is_return, uint64_t *ret)
 {
@@ -625,8 +863,6 @@ int lw_symbolizer__cfa_offset(struct lw_symbolizer *s, uint64_t ip,
 	Dwfl_Module *mod;
 	uint64_t delta;
 	GElf_Off off;
-	GElf_Sym sym;
-
 	int err;
 
 	mod = dwfl_addrmodule(s->dwfl, is_return ? ip - 1 : ip);
@@ -635,10 +871,9 @@ int lw_symbolizer__cfa_offset(struct lw_symbolizer *s, uint64_t ip,
 	err = cfi_offset(mod, is_return ? ip - 1 : ip, ret);
 	if (err != -ENOENT)
 		return err;
-	/* No CFI (musl is built without unwind tables): decode. */
-	if (s->pid <= 0 ||
-	    !dwfl_module_addrinfo(mod, ip, &off, &sym, NULL, NULL, NULL) ||
-	    off > sizeof(code))
+	/* No CFI (musl is built without unwind tables, stripped Go binaries
+	 * have none left): decode. */
+	if (s->pid <= 0 || func_offset(s, mod, ip, &off) || off > sizeof(code))
 		return -ENOENT;
 	local.iov_base = code;
 	local.iov_len = off;
@@ -660,6 +895,12 @@ void lw_symbolizer__free(struct lw_symbolizer *s)
 		return;
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
+	for (i = 0; i < s->gomods_n; i++) {
+		lw_gobin__free(s->gomods[i].bin);
+		if (s->gomods[i].fd >= 0)
+			(void)close(s->gomods[i].fd);
+	}
+	free(s->gomods);
 	lw_maps__free(&s->maps);
 	for (i = 0; i < s->strs_cap; i++)
 		free(s->strs[i]);

@@ -784,7 +784,6 @@ static struct lw_thread_site *find_site(struct lw_thread_report *r,
 static int fill_stack(struct lw_task_probe *p, struct lw_thread_site *s)
 {
 	const struct tstack *st = lw_hmap__get(p->stacks, s->stack_id);
-	unsigned i;
 
 	if (!st || !st->nr)
 		return 0;
@@ -796,11 +795,9 @@ static int fill_stack(struct lw_task_probe *p, struct lw_thread_site *s)
 	s->stack_truncated = st->truncated;
 	if (!p->sym)
 		return 0;
-	s->frames = calloc(st->nr, sizeof(*s->frames));
-	if (!s->frames)
-		return 0; /* rendered from raw addresses */
-	for (i = 0; i < st->nr; i++)
-		(void)lw_symbolizer__resolve(p->sym, st->ips[i], &s->frames[i]);
+	/* Out of memory: rendered from raw addresses. */
+	(void)lw_symbolizer__resolve_stack(p->sym, st->ips, st->nr, &s->frames,
+					   &s->nr_frames);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
 /*
  * Integration tests of the descriptor family: the real leakwatch binary on
  * tests/workloads/sock_workload (ground truth in sock_workload.h) and on
- * the Go fixture tests/go/sockleak, over real loopback sockets.  Asserts
+ * the Go fixture tests/go/sockleak (stripped and not, newest and oldest
+ * Go toolchain), over real loopback sockets.  Asserts
  * exact open counts and TCP states per creation site, and verdicts.  One
  * subcommand per ctest test; exits 77 when not root.
  */
@@ -501,24 +502,28 @@ out:
 	json_object_put(root);
 }
 
-/* Go: http.Get without Body.Close, N requests to its own server. */
-static void test_go(void)
+/*
+ * Go: http.Get without Body.Close, N requests to its own server, in the
+ * fixture at bin.  The sockets object of the report (*ret_root to put), or
+ * NULL after a failure.
+ */
+static json_object *run_go(const char *tag, const char *bin,
+			   json_object **ret_root)
 {
-	const char *bin = env_path("LW_SOCKLEAK_GO");
 	char n_s[16];
 	char *args[] = {"-d", WINDOW_S, "--", (char *)bin, n_s, NULL};
-	json_object *root, *socks;
+	json_object *socks;
 	char *text;
 
-	if (!bin)
-		return;
+	*ret_root = NULL;
 	snprintf(n_s, sizeof(n_s), "%d", GO_REQUESTS);
-	socks = run_report("go", args, &root, &text);
+	socks = run_report(tag, args, ret_root, &text);
 	if (!socks)
 		goto out;
 	if (!strstr(text, "done"))
-		fail("the Go fixture did not finish its requests in the "
-		     "window");
+		fail("%s: the Go fixture did not finish its requests in the "
+		     "window",
+		     tag);
 	/* The client's connections, dialled by the transport ... */
 	expect_site(socks, "net/http.(*Transport).dialConn", 1, "socket",
 		    GO_REQUESTS, "ESTABLISHED", "leak");
@@ -526,6 +531,13 @@ static void test_go(void)
 	expect_site(socks, "net/http.(*Server).Serve", 1, "accept4",
 		    GO_REQUESTS, "ESTABLISHED", "leak");
 	expect_site(socks, "main.main", 1, "socket", 1, "LISTEN", "stable");
+	/* A function of its own in Go 1.19, inlined into doDialTCPProto in
+	 * 1.26: a frame either way (inlined calls are expanded). */
+	if (!site_has_frame(find_site(socks, "net/http.(*Transport).dialConn",
+				      NULL),
+			    "net.(*sysDialer).doDialTCP"))
+		fail("%s: net.(*sysDialer).doDialTCP not in the dialConn stack",
+		     tag);
 	expect_leaks(socks, 2);
 	expect_u64("sockets", "open", 2 * GO_REQUESTS + 1,
 		   get_u64(socks, "open"));
@@ -535,9 +547,85 @@ static void test_go(void)
 	expect_text(text, "accept4 in net/http.");
 out:
 	if (failures)
-		dump_file("go", "out");
+		dump_file(tag, "out");
 	free(text);
+	return socks;
+}
+
+static void test_go(void)
+{
+	const char *bin = env_path("LW_SOCKLEAK_GO");
+	json_object *root = NULL;
+
+	if (bin)
+		(void)run_go("go", bin, &root);
 	json_object_put(root);
+}
+
+/*
+ * The stacks of the sites holding func in both reports: frame for frame
+ * the same function, file and line, inlined or not, every frame named and
+ * placed.
+ */
+static void expect_same_stack(json_object *plain, json_object *stripped,
+			      const char *func)
+{
+	json_object *sp = find_site(plain, func, NULL);
+	json_object *ss = find_site(stripped, func, NULL);
+	json_object *a = sp ? get(sp, "stack") : NULL;
+	json_object *b = ss ? get(ss, "stack") : NULL;
+	size_t i, n = a ? json_object_array_length(a) : 0;
+
+	if (!a || !b) {
+		fail("%s: no site in the %s report", func,
+		     a ? "stripped" : "unstripped");
+		return;
+	}
+	expect_u64(func, "frames (stripped)", n, json_object_array_length(b));
+	for (i = 0; i < n && i < json_object_array_length(b); i++) {
+		json_object *x = json_object_array_get_idx(a, i);
+		json_object *y = json_object_array_get_idx(b, i);
+
+		if (!*get_str(y, "function") || !*get_str(y, "file") ||
+		    get_u64(y, "line") == UINT64_MAX)
+			fail("%s: stripped frame %zu is not symbolized: %s "
+			     "%s:%s",
+			     func, i, get_str(y, "function"),
+			     get_str(y, "file"), get_str(y, "line"));
+		if (strcmp(get_str(x, "function"), get_str(y, "function")) ||
+		    strcmp(get_str(x, "file"), get_str(y, "file")) ||
+		    get_u64(x, "line") != get_u64(y, "line") ||
+		    !get(x, "inlined") != !get(y, "inlined"))
+			fail("%s: frame %zu\n-\t%s %s:%s\n+\t%s %s:%s", func, i,
+			     get_str(x, "function"), get_str(x, "file"),
+			     get_str(x, "line"), get_str(y, "function"),
+			     get_str(y, "file"), get_str(y, "line"));
+	}
+}
+
+/*
+ * The same fixture built by one toolchain with and without -ldflags=-s -w
+ * (no .symtab, no DWARF: names come from .gopclntab only).  Both reports
+ * pass every check of test_go, and the stripped one names the leaking
+ * sites' frames with the same functions, files and lines.
+ */
+static void test_go_stripped(const char *env_plain, const char *env_stripped)
+{
+	const char *plain = env_path(env_plain);
+	const char *stripped = env_path(env_stripped);
+	json_object *rp = NULL, *rs = NULL, *sp = NULL, *ss = NULL;
+
+	if (!plain || !stripped)
+		return;
+	sp = run_go("go-unstripped", plain, &rp);
+	ss = run_go("go-stripped", stripped, &rs);
+	if (sp && ss) {
+		expect_same_stack(sp, ss, "net/http.(*Transport).dialConn");
+		expect_same_stack(sp, ss, "net/http.(*Server).Serve");
+		expect_same_stack(sp, ss, "main.main");
+	}
+	json_object_put(rp);
+	json_object_put(rs);
 }
 
 int main(int argc, char **argv)
@@ -559,8 +647,15 @@ int main(int argc, char **argv)
 		test_attach();
 	else if (!strcmp(t, "go"))
 		test_go();
+	else if (!strcmp(t, "go_stripped"))
+		test_go_stripped("LW_SOCKLEAK_GO", "LW_SOCKLEAK_GO_STRIPPED");
+	else if (!strcmp(t, "go_old"))
+		test_go_stripped("LW_SOCKLEAK_GO_OLD", "LW_SOCKLEAK_GO_OLD_"
+						       "STRIPPED");
 	else
-		fail("unknown test \"%s\" (c, attach, go)", t);
+		fail("unknown test \"%s\" (c, attach, go, go_stripped, "
+		     "go_old)",
+		     t);
 	if (!failures) {
 		char cmd[PATH_MAX];
 

@@ -49,3 +49,20 @@ add_custom_target(sym_variants DEPENDS
   ${SYM_OUT}/sym_dbglink/sym_prog ${SYM_OUT}/sym_stripped/sym_prog)
 
 add_dependencies(test_symbolize sym_prog sym_lib sym_cxx sym_variants)
+
+# Go executables: test_gobin's fixtures (fixtures_gobin.cmake), stripped
+# and not, for every toolchain and as PIEs.
+if(TARGET test_gobin AND LW_GO_TAGS)
+  add_dependencies(test_symbolize go_gobin go_gobin_pie)
+  string(REPLACE ";" "," _sym_go_tags "${LW_GO_TAGS}")
+  list(GET LW_GO_TAGS 0 _sym_go_old)
+  list(GET LW_GO_TAGS -1 _sym_go_new)
+  set(_sym_go_pie_tags ${_sym_go_old})
+  if(NOT _sym_go_new STREQUAL _sym_go_old)
+    list(APPEND _sym_go_pie_tags ${_sym_go_new})
+  endif()
+  string(REPLACE ";" "," _sym_go_pie_tags "${_sym_go_pie_tags}")
+  set_property(TEST unit_symbolize APPEND PROPERTY ENVIRONMENT
+    "LW_GO_TAGS=${_sym_go_tags}" "LW_GO_PIE_TAGS=${_sym_go_pie_tags}"
+    "LW_GO_FIXTURE_DIR=${CMAKE_BINARY_DIR}/go")
+endif()

@@ -2,8 +2,9 @@
 /* Copyright (c) 2026 The leakwatch authors */
 /*
  * Unit tests of the sockets section renderers (src/report_sockets.c): the
- * JSON object (null when off, states and protocols, origins, stack ids)
- * and the text section, over a hand-made struct lw_socket_report.
+ * JSON object (null when off, states and protocols, origins, stack ids,
+ * inlined Go frames) and the text section, over a hand-made struct
+ * lw_socket_report.
  */
 #define _GNU_SOURCE /* open_memstream() */
 #include <stdio.h>
@@ -67,6 +68,7 @@ static void fill(struct lw_socket_report *r, struct lw_socket_site *sites)
 	sites[0].ips = ips;
 	sites[0].nr_ips = 2;
 	sites[0].frames = frames;
+	sites[0].nr_frames = 2;
 	sites[0].segments = 4;
 	sites[0].segments_with_survivors = 4;
 	sites[1].verdict = LW_VERDICT_STABLE;
@@ -186,11 +188,84 @@ static void test_text(void)
 	free(buf);
 }
 
+/* A Go site whose first address holds an inlined call: three frames for
+ * two addresses, all rendered, the inlined one marked. */
+static void test_inlined(void)
+{
+	static struct lw_frame go[3] = {
+		{.addr = 0x4a0010,
+		 .function = "main.dialInl",
+		 .module = "/usr/bin/gosrv",
+		 .module_offset = 0x4a000f,
+		 .file = "/src/main.go",
+		 .line = 12,
+		 .inlined = true},
+		{.addr = 0x4a0010,
+		 .function = "main.dial",
+		 .module = "/usr/bin/gosrv",
+		 .module_offset = 0x4a000f,
+		 .file = "/src/main.go",
+		 .line = 20},
+		{.addr = 0x4a0200,
+		 .function = "main.main",
+		 .module = "/usr/bin/gosrv",
+		 .module_offset = 0x4a01ff,
+		 .file = "/src/main.go",
+		 .line = 30},
+	};
+	static const uint64_t go_ips[2] = {0x4a0010, 0x4a0200};
+	struct lw_socket_site sites[2];
+	struct lw_socket_report r;
+	json_object *root = json_object_new_object(), *stack;
+	struct lw_text t = {.max_sites = 10, .max_frames = 8};
+	char *buf = NULL;
+	size_t len = 0;
+
+	fill(&r, sites);
+	sites[0].ips = go_ips;
+	sites[0].frames = go;
+	sites[0].nr_frames = 3;
+	if (!ASSERT_OK(lw_sockets__to_json(root, &r), "to_json"))
+		goto out;
+	stack = get(json_object_array_get_idx(get(get(root, "sockets"), "site"
+									"s"),
+					      0),
+		    "stack");
+	if (!ASSERT_EQ(stack ? json_object_array_length(stack) : 0, 3,
+		       "frames"))
+		goto out;
+	ASSERT_TRUE(json_object_get_boolean(
+			    get(json_object_array_get_idx(stack, 0), "inline"
+								     "d")),
+		    "frame 0 inlined");
+	ASSERT_TRUE(get(json_object_array_get_idx(stack, 1), "inlined") == NULL,
+		    "frame 1 physical");
+	ASSERT_STREQ(get_str(json_object_array_get_idx(stack, 2), "function"),
+		     "main.main", "frame 2");
+	ASSERT_STREQ(get_str(json_object_array_get_idx(stack, 2), "address"),
+		     "0x4a0200", "frame 2 address");
+
+	t.f = open_memstream(&buf, &len);
+	if (!ASSERT_TRUE(t.f != NULL, "memstream"))
+		goto out;
+	lw_sockets__write_text(&t, &r);
+	fclose(t.f);
+	ASSERT_TRUE(strstr(buf, "#1 LEAK  main.dialInl (main.go:12)") != NULL,
+		    "named after the inlined call");
+	ASSERT_TRUE(strstr(buf, "(3 frames)") != NULL, "three frames shown");
+	if (lwt_failed)
+		fprintf(stderr, "%s", buf);
+	free(buf);
+out:
+	json_object_put(root);
+}
+
 int main(void)
 {
 	static const struct lwt_case cases[] = {
 		LWT_CASE(test_json),
 		LWT_CASE(test_text),
+		LWT_CASE(test_inlined),
 	};
 
 	return lw_test_main(cases, sizeof(cases) / sizeof(cases[0]));

@@ -54,6 +54,7 @@ static void fill(struct lw_thread_report *r, struct lw_thread_site *s,
 	s[0].ips = ips;
 	s[0].nr_ips = 1;
 	s[0].frames = fr;
+	s[0].nr_frames = 1;
 	s[0].segments = 4;
 	s[0].segments_with_survivors = 4;
 	for (int i = 0; i < 30; i++) {

@@ -3,11 +3,16 @@
 /*
  * Unit tests for symbolize.c against the fixtures of fixtures_symbolize.cmake
  * (found in LW_FIXTURE_DIR): files with DWARF, split debug, stripped, C++,
- * and live processes (dlopen, deleted binary, exit).
+ * live processes (dlopen, deleted binary, exit), and Go executables with
+ * and without .symtab and DWARF (the fixtures of test_gobin, one per Go
+ * toolchain, in LW_GO_FIXTURE_DIR).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "go/gobin.h"
 #include "lwtest.h"
 #include "symbolize.h"
 
@@ -195,8 +201,8 @@ static void test_demangle(void)
 static void test_file_dwarf(void)
 {
 	struct lw_symbolizer *s = NULL;
+	struct lw_frame f1, f2, f3[4];
 	char path[PATH_MAX];
-	struct lw_frame f1, f2;
 	struct child c;
 
 	if (!run_fixture("sym_prog", &c))
@@ -219,6 +225,13 @@ static void test_file_dwarf(void)
 		  "cached");
 	ASSERT_TRUE(f1.function == f2.function && f1.file == f2.file,
 		    "interned");
+	/* Not Go: resolve_inline() is resolve(). */
+	ASSERT_EQ(lw_symbolizer__resolve_inline(s, site(&c, "alpha")->vaddr, f3,
+						4),
+		  1, "C: one frame");
+	ASSERT_TRUE(f3[0].function == f1.function && f3[0].file == f1.file &&
+			    f3[0].line == f1.line && !f3[0].inlined,
+		    "C: resolve_inline = resolve");
 
 	/* In no module: the frame is kept, without module.  (Low addresses
 	 * are in the module: a PIE starts at 0 with bias 0.) */
@@ -528,6 +541,292 @@ static void test_no_process(void)
 	lw_symbolizer__free(NULL);
 }
 
+/* ---- Go executables: names from .gopclntab, stripped or not ---- */
+
+/* fixtures/gobin/main.go (keep in sync): gobinLine spans lines 22-28 and
+ * calls gobinMarker on line 25. */
+#define GO_LINE_FIRST 22
+#define GO_LINE_CALL 25
+#define GO_LINE_LAST 28
+/* gobinInlB (inlined into gobinInlA, inlined into gobinInl) calls
+ * gobinMarker on line 54; the calls to them are on lines 50 and 46. */
+#define GO_LINE_INL 46
+#define GO_LINE_INL_A 50
+#define GO_LINE_INL_B 54
+#define GO_SRC_SUFFIX "/tests/unit/fixtures/gobin/main.go"
+
+/* gobin-<tag>[-pie][-stripped] */
+static void go_fixture(char *buf, size_t len, const char *tag, bool pie,
+		       bool stripped)
+{
+	const char *dir = getenv("LW_GO_FIXTURE_DIR");
+
+	snprintf(buf, len, "%s/gobin-%s%s%s", dir ? dir : ".", tag,
+		 pie ? "-pie" : "", stripped ? "-stripped" : "");
+}
+
+/*
+ * Link-time address just after the first "call rel32" in [from, to) of the
+ * ELF file at path that calls target: a return address whose call the test
+ * knows the line of.  0 when there is none.
+ */
+static uint64_t go_return_address(const char *path, uint64_t from, uint64_t to,
+				  uint64_t target)
+{
+	unsigned char code[4096];
+	uint64_t ret = 0, pc;
+	GElf_Phdr ph;
+	size_t i, n;
+	int32_t rel;
+	Elf *elf;
+	int fd;
+
+	if (to <= from || to - from > sizeof(code))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_getphdrnum(elf, &n))
+		n = 0;
+	for (i = 0; i < n && !ret; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    from < ph.p_vaddr || to > ph.p_vaddr + ph.p_filesz)
+			continue;
+		if (pread(fd, code, to - from,
+			  (off_t)(ph.p_offset + from - ph.p_vaddr)) !=
+		    (ssize_t)(to - from))
+			break;
+		for (pc = from; pc + 5 <= to && !ret; pc++) {
+			if (code[pc - from] != 0xe8)
+				continue;
+			memcpy(&rel, &code[pc - from + 1], sizeof(rel));
+			if (pc + 5 + (int64_t)rel == target)
+				ret = pc + 5;
+		}
+	}
+	elf_end(elf);
+	(void)close(fd);
+	return ret;
+}
+
+/* ret[i] is func at line of the fixture, inlined or not, at addr. */
+static void expect_go_frame(const struct lw_frame *f, const char *func,
+			    int line, bool inlined, uint64_t addr,
+			    const char *what)
+{
+	ASSERT_STREQ(f->function, func, what);
+	ASSERT_TRUE(ends_with(f->file, GO_SRC_SUFFIX), what);
+	ASSERT_EQ(f->line, line, what);
+	ASSERT_EQ(f->inlined, inlined, what);
+	ASSERT_U64_EQ(f->addr, addr, what);
+	ASSERT_U64_EQ(f->module_offset, addr - 1, what);
+}
+
+/*
+ * Inlined calls as frames: the return address of gobinInlB's call to
+ * gobinMarker, inside gobinInl, is gobinInlB:54 and gobinInlA:50 (both
+ * inlined) and gobinInl:46; resolve() names the physical function at the
+ * innermost line; a cap keeps the innermost call and the physical frame;
+ * an address without inlined calls (ret_line, into gobinLine) is one
+ * frame; a stack is the concatenation.
+ */
+static void check_go_inline(struct lw_symbolizer *s, struct lw_gobin *b,
+			    const char *path, uint64_t ret_line,
+			    uint64_t marker)
+{
+	uint64_t entry, end, ret, ips[2];
+	struct lw_frame f[4], *st = NULL;
+	char what[PATH_MAX + 32];
+	unsigned n = 0;
+
+	snprintf(what, sizeof(what), "%s: inlined", path);
+	if (!ASSERT_OK(lw_gobin__find_func(b, "main.gobinInl", &entry, &end),
+		       what))
+		return;
+	ret = go_return_address(path, entry, end, marker);
+	if (!ASSERT_TRUE(ret != 0, "call gobinMarker in gobinInl"))
+		return;
+	if (ASSERT_EQ(lw_symbolizer__resolve_inline(s, ret, f, 4), 3, what)) {
+		expect_go_frame(&f[0], "main.gobinInlB", GO_LINE_INL_B, true,
+				ret, what);
+		expect_go_frame(&f[1], "main.gobinInlA", GO_LINE_INL_A, true,
+				ret, what);
+		expect_go_frame(&f[2], "main.gobinInl", GO_LINE_INL, false, ret,
+				what);
+	}
+	if (ASSERT_OK(lw_symbolizer__resolve(s, ret, &f[3]), what))
+		expect_go_frame(&f[3], "main.gobinInl", GO_LINE_INL_B, false,
+				ret, what);
+	if (ASSERT_EQ(lw_symbolizer__resolve_inline(s, ret, f, 2), 2, what)) {
+		expect_go_frame(&f[0], "main.gobinInlB", GO_LINE_INL_B, true,
+				ret, what);
+		expect_go_frame(&f[1], "main.gobinInl", GO_LINE_INL, false, ret,
+				what);
+	}
+	if (ASSERT_EQ(lw_symbolizer__resolve_inline(s, ret_line, f, 4), 1,
+		      what))
+		expect_go_frame(&f[0], "main.gobinLine", GO_LINE_CALL, false,
+				ret_line, what);
+	ips[0] = ret;
+	ips[1] = ret_line;
+	if (ASSERT_OK(lw_symbolizer__resolve_stack(s, ips, 2, &st, &n), what) &&
+	    ASSERT_EQ(n, 4, what)) {
+		expect_go_frame(&st[0], "main.gobinInlB", GO_LINE_INL_B, true,
+				ret, what);
+		expect_go_frame(&st[2], "main.gobinInl", GO_LINE_INL, false,
+				ret, what);
+		expect_go_frame(&st[3], "main.gobinLine", GO_LINE_CALL, false,
+				ret_line, what);
+	}
+	free(st);
+}
+
+/*
+ * One Go fixture and its stripped twin.  In the stripped one (neither
+ * .symtab nor DWARF: before .gopclntab was read, frames there were only
+ * module+offset) a return address into gobinLine is named main.gobinLine
+ * at main.go:25, and its entry + 1 at its first line.  Every address of
+ * gobinLine resolves to the same function, file and line in both twins,
+ * the function being what .symtab of the unstripped one says.  (libdwfl
+ * finds no line in Go's DWARF, "address out of range": lines come from
+ * .gopclntab in both.)
+ */
+static void check_go(const char *tag, bool pie)
+{
+	static const Dwfl_Callbacks cb = {
+		.find_elf = dwfl_build_id_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+	};
+	char plain[PATH_MAX], stripped[PATH_MAX], what[PATH_MAX + 32];
+	struct lw_symbolizer *su = NULL, *ss = NULL;
+	uint64_t entry, end, uentry, uend, mentry, mend, ret, d;
+	struct lw_gobin *b = NULL, *ub = NULL;
+	struct lw_frame fu, fs;
+	Dwfl_Module *mod = NULL;
+	Dwfl *dwfl = NULL;
+	const char *dname;
+	int bad = 0;
+
+	go_fixture(plain, sizeof(plain), tag, pie, false);
+	go_fixture(stripped, sizeof(stripped), tag, pie, true);
+	if (!ASSERT_OK(lw_gobin__open(stripped, &b), stripped) ||
+	    !ASSERT_OK(lw_gobin__open(plain, &ub), plain))
+		goto out;
+	ASSERT_FALSE(lw_gobin__has_symtab(b), "stripped: no .symtab");
+	ASSERT_FALSE(lw_gobin__has_dwarf(b), "stripped: no DWARF");
+	ASSERT_TRUE(lw_gobin__has_dwarf(ub), "unstripped: DWARF");
+	if (!ASSERT_OK(lw_gobin__find_func(b, "main.gobinLine", &entry, &end),
+		       "gobinLine") ||
+	    !ASSERT_OK(lw_gobin__find_func(ub, "main.gobinLine", &uentry,
+					   &uend),
+		       "unstripped gobinLine") ||
+	    !ASSERT_OK(lw_gobin__find_func(b, "main.gobinMarker", &mentry,
+					   &mend),
+		       "gobinMarker") ||
+	    !ASSERT_U64_EQ(end - entry, uend - uentry, "gobinLine size"))
+		goto out;
+	ss = lw_symbolizer__new_file(stripped);
+	su = lw_symbolizer__new_file(plain);
+	dwfl = dwfl_begin(&cb);
+	if (dwfl) {
+		dwfl_report_begin(dwfl);
+		mod = dwfl_report_elf(dwfl, plain, plain, -1, 0, true);
+		(void)dwfl_report_end(dwfl, NULL, NULL);
+	}
+	if (!ASSERT_NOT_NULL(ss, "new_file stripped") ||
+	    !ASSERT_NOT_NULL(su, "new_file unstripped") ||
+	    !ASSERT_NOT_NULL(mod, "libdwfl on the unstripped twin"))
+		goto out;
+
+	ret = go_return_address(stripped, entry, end, mentry);
+	if (!ASSERT_TRUE(ret != 0, "call gobinMarker in gobinLine"))
+		goto out;
+	snprintf(what, sizeof(what), "%s: return into gobinLine", stripped);
+	if (ASSERT_OK(lw_symbolizer__resolve(ss, ret, &fs), what)) {
+		ASSERT_U64_EQ(fs.addr, ret, what);
+		ASSERT_STREQ(fs.function, "main.gobinLine", what);
+		ASSERT_STREQ(fs.module, stripped, what);
+		ASSERT_U64_EQ(fs.module_offset, ret - 1, what);
+		ASSERT_TRUE(ends_with(fs.file, GO_SRC_SUFFIX), what);
+		ASSERT_EQ(fs.line, GO_LINE_CALL, what);
+		ASSERT_FALSE(fs.inlined, what);
+	}
+	/* Cached: the same strings again. */
+	if (ASSERT_OK(lw_symbolizer__resolve(ss, ret, &fu), what))
+		ASSERT_TRUE(fu.function == fs.function && fu.file == fs.file,
+			    "cached");
+	snprintf(what, sizeof(what), "%s: gobinLine entry", stripped);
+	if (ASSERT_OK(lw_symbolizer__resolve(ss, entry + 1, &fs), what)) {
+		ASSERT_STREQ(fs.function, "main.gobinLine", what);
+		ASSERT_U64_EQ(fs.module_offset, entry, what);
+		ASSERT_TRUE(ends_with(fs.file, GO_SRC_SUFFIX), what);
+		ASSERT_EQ(fs.line, GO_LINE_FIRST, what);
+	}
+
+	/* Every address of gobinLine as a return address (the byte after
+	 * it), in both twins, at the same offset from the entry.  Only the
+	 * trailing INT3 padding has no line. */
+	for (d = 1; d <= end - entry; d++) {
+		int eu = lw_symbolizer__resolve(su, uentry + d, &fu);
+		int es = lw_symbolizer__resolve(ss, entry + d, &fs);
+
+		dname = dwfl_module_addrname(mod, uentry + d - 1);
+		/* .symtab's size leaves the INT3 padding out. */
+		if (eu || es || strcmp(fs.function, "main.gobinLine") ||
+		    strcmp(fu.function, fs.function) || fu.line != fs.line ||
+		    strcmp(fu.file ?: "", fs.file ?: "") ||
+		    fu.module_offset - uentry != fs.module_offset - entry ||
+		    (fs.file ? !ends_with(fs.file, GO_SRC_SUFFIX) ||
+				       fs.line < GO_LINE_FIRST ||
+				       fs.line > GO_LINE_LAST ||
+				       strcmp(dname ?: "", fs.function)
+			     : d < 8)) {
+			if (!bad)
+				fprintf(stderr,
+					"  %s +%" PRIu64 ": %s %s:%d, stripped "
+					"%s %s:%d, .symtab %s\n",
+					tag, d, fu.function ?: "?",
+					fu.file ?: "?", fu.line,
+					fs.function ?: "?", fs.file ?: "?",
+					fs.line, dname ?: "?");
+			bad++;
+		}
+	}
+	snprintf(what, sizeof(what), "%s%s: gobinLine twins and .symtab", tag,
+		 pie ? " pie" : "");
+	ASSERT_EQ(bad, 0, what);
+	check_go_inline(ss, b, stripped, ret, mentry);
+out:
+	if (dwfl)
+		dwfl_end(dwfl);
+	lw_symbolizer__free(su);
+	lw_symbolizer__free(ss);
+	lw_gobin__free(ub);
+	lw_gobin__free(b);
+}
+
+static void test_go(void)
+{
+	const char *envs[] = {"LW_GO_TAGS", "LW_GO_PIE_TAGS"};
+	char tags[256], *save = NULL, *tag;
+	const char *env;
+	int i, n = 0;
+
+	for (i = 0; i < 2; i++) {
+		env = getenv(envs[i]);
+		snprintf(tags, sizeof(tags), "%s", env ? env : "");
+		for (tag = strtok_r(tags, ",", &save); tag;
+		     tag = strtok_r(NULL, ",", &save)) {
+			check_go(tag, i == 1);
+			n++;
+		}
+	}
+	if (!n)
+		printf("no Go toolchains: Go symbolization not tested\n");
+}
+
 int main(void)
 {
 	static const struct lwt_case cases[] = {
@@ -539,6 +838,7 @@ int main(void)
 		LWT_CASE(test_live),
 		LWT_CASE(test_live_deleted),
 		LWT_CASE(test_no_process),
+		LWT_CASE(test_go),
 	};
 
 	/* A fixture that dies must not kill us through a pipe write. */
