@@ -258,7 +258,7 @@ static bool frame_believable(struct lw_task_probe *p, uint64_t ip)
 /*
  * The machinery between the code that asked for a thread and the clone
  * system call: glibc's and musl's pthread_create and clone wrappers, Go's
- * runtime.clone/newosproc, and the thread classes of C++ (libstdc++'s
+ * runtime.clone/newosproc (and retryOnEAGAIN around it), and the thread classes of C++ (libstdc++'s
  * std::thread::_M_start_thread and the constructor templates), Boost and
  * Rust's std.  Leading frames in these are left out of a site's stack,
  * so that stack[0] is the code that asked for the thread.
@@ -271,6 +271,9 @@ static bool creation_frame(struct lw_task_probe *p, uint64_t ip)
 		"create_thread", "pthread_create",   "__pthread_create",
 		"__pthread_create_2_1", "__pthread_create_2_0",
 		"runtime.clone", "runtime.newosproc",
+		/* Go >= 1.21: newosproc clones inside a closure that
+		 * retryOnEAGAIN runs. */
+		"runtime.newosproc.func1", "runtime.retryOnEAGAIN",
 	};
 	static const char *const prefixes[] = {
 		"std::thread::", "std::jthread::", "boost::thread::",
